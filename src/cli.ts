@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { parseScopes } from './access/api-key.service.ts';
+import { AppError } from './errors.ts';
+import { createServices, startApp, type Services } from './main.ts';
+
+const USAGE = `usage: auditum <command>
+
+  serve [--port N] [--host H] [--data-dir DIR]   run the server (what npm start runs)
+  org create SLUG [--name NAME]                  create an organization
+  apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--expires-days N]
+                                                 create an API key; the key is the last line printed
+  verify --org SLUG                              verify an organization's hash chain (exit 1 if broken)
+
+Configuration comes from the environment (PORT, AUDITUM_DATA_DIR, ...; see README).`;
+
+type Output = { out: (line: string) => void; err: (line: string) => void };
+const stdio: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+/** Runs one CLI command against a fresh service graph over the configured data dir. */
+async function withServices<T>(config: Config, run: (services: Services) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ dataDir: config.dataDir, sync: config.sqliteSync });
+  try {
+    return await run(createServices(database, config));
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const app = await startApp(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await app.close();
+  return 0;
+}
+
+/** Parses argv and runs the command; returns the exit code. */
+export async function runCli(argv: string[], io: Output = stdio): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      org: { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      'expires-days': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const config = loadConfig(process.env, { port: values.port, host: values.host, dataDir: values['data-dir'] });
+    if (command === 'serve') return await serve(config);
+    if (command === 'org' && sub === 'create' && arg) {
+      const org = await withServices(config, (s) => s.orgs.create(arg, values.name));
+      io.out(`created organization ${org.slug} (${org.id})`);
+      return 0;
+    }
+    if (command === 'apikey' && sub === 'create' && values.org) {
+      const scopes = parseScopes(values.scopes ?? 'events:write,events:read');
+      const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
+      if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new AppError(400, 'invalid_request', '--expires-days must be a positive whole number');
+      const { key, info } = await withServices(config, async (s) => {
+        const org = await s.orgs.bySlug(values.org!);
+        return s.apiKeys.create(org.id, { name: values.name, scopes, expiresAt: days ? Date.now() + days * 86_400_000 : undefined });
+      });
+      io.out(`created API key ${info.prefix} with scopes ${info.scopes.join(',')} for ${values.org}; it is shown only once:`);
+      io.out(key);
+      return 0;
+    }
+    if (command === 'verify' && values.org) {
+      const report = await withServices(config, async (s) => s.integrity.verify((await s.orgs.bySlug(values.org!)).id));
+      io.out(JSON.stringify(report));
+      return report.ok ? 0 : 1;
+    }
+    io.err(USAGE);
+    return 2;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof AppError) {
+      io.err(`auditum: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}

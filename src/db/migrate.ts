@@ -1,0 +1,32 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectAdapter } from './dialect.ts';
+import * as m0001 from './migrations/0001-core.ts';
+
+type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> };
+
+/** Numbered migrations, in order. A new migration is a new file added here. */
+const migrations: Record<string, MigrationModule> = {
+  '0001-core': m0001,
+};
+
+function provider(adapter: DialectAdapter): MigrationProvider {
+  return {
+    async getMigrations() {
+      const result: Record<string, Migration> = {};
+      for (const [name, module] of Object.entries(migrations)) {
+        result[name] = { up: (db) => module.up(db, adapter) };
+      }
+      return result;
+    },
+  };
+}
+
+/** Brings the schema to the newest migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>, adapter: DialectAdapter): Promise<void> {
+  const migrator = new Migrator({ db, provider: provider(adapter) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import type { DialectAdapter } from '../dialect.ts';
+
+/** Organizations, API keys, the events table with one index per filter, and chain heads. */
+export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> {
+  await db.schema
+    .createTable('orgs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('slug', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('api_keys')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('key_hash', 'text', (c) => c.notNull())
+    .addColumn('scopes', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint')
+    .addColumn('last_used_at', 'bigint')
+    .addColumn('revoked_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('api_keys_org').on('api_keys').columns(['org_id', 'created_at']).execute();
+
+  await adapter.createEventsTable(db);
+  // Every list query is "newest first within one organization", so each index ends in
+  // (occurred_at, seq) and the planner can walk it backwards and stop after one page.
+  const indexes: Record<string, string[]> = {
+    events_time: ['org_id', 'occurred_at', 'seq'],
+    events_type: ['org_id', 'type', 'occurred_at', 'seq'],
+    events_category: ['org_id', 'category', 'occurred_at', 'seq'],
+    events_actor_id: ['org_id', 'actor_id', 'occurred_at', 'seq'],
+    events_actor_email: ['org_id', 'actor_email', 'occurred_at', 'seq'],
+    events_result: ['org_id', 'result', 'occurred_at', 'seq'],
+    events_target: ['org_id', 'target_type', 'target_id', 'occurred_at', 'seq'],
+    events_project: ['org_id', 'project_id', 'occurred_at', 'seq'],
+    events_ip: ['org_id', 'ip', 'occurred_at', 'seq'],
+  };
+  for (const [name, columns] of Object.entries(indexes)) {
+    await db.schema.createIndex(name).on('events').columns(columns).execute();
+  }
+  await db.schema.createIndex('events_seq').on('events').columns(['org_id', 'seq']).unique().execute();
+  await db.schema.createIndex('events_id').on('events').columns(['org_id', 'id']).unique().execute();
+
+  await db.schema
+    .createTable('chain_heads')
+    .addColumn('org_id', 'text', (c) => c.primaryKey())
+    .addColumn('last_seq', 'bigint', (c) => c.notNull())
+    .addColumn('last_hash', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('search_state')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('indexed_pk', 'bigint', (c) => c.notNull())
+    .execute();
+  await adapter.createSearchIndex(db);
+}

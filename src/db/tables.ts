@@ -1,0 +1,74 @@
+import type { Generated } from 'kysely';
+
+/** Table types shared by the query builder; each table is owned by one module's repo. */
+export interface OrgsTable {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  name: string;
+  key_hash: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface EventsTable {
+  pk: Generated<number>;
+  org_id: string;
+  id: string;
+  seq: number;
+  type: string;
+  category: string;
+  action: string | null;
+  result: string;
+  actor_id: string;
+  actor_type: string;
+  actor_email: string | null;
+  actor_name: string | null;
+  obo_id: string | null;
+  obo_email: string | null;
+  project_id: string | null;
+  project_name: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  target_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  req_method: string | null;
+  req_path: string | null;
+  req_status: number | null;
+  req_body: string | null;
+  req_response: string | null;
+  metadata: string | null;
+  occurred_at: number;
+  received_at: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ChainHeadsTable {
+  org_id: string;
+  last_seq: number;
+  last_hash: string;
+}
+
+export interface SearchStateTable {
+  name: string;
+  indexed_pk: number;
+}
+
+export interface Tables {
+  orgs: OrgsTable;
+  api_keys: ApiKeysTable;
+  events: EventsTable;
+  chain_heads: ChainHeadsTable;
+  search_state: SearchStateTable;
+}

@@ -1,0 +1,118 @@
+import { sql } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import type { Database } from '../db/database.ts';
+import type { Entry, EventInput } from './event.schemas.ts';
+import { buildEntry, entryToRow, rowToEntry, type NewEventRow } from './entry-mapping.ts';
+import { entryHash, GENESIS_HASH } from './hash-chain.ts';
+
+export interface AppendResult {
+  id: string;
+  seq: number;
+  hash: string;
+  duplicate?: true;
+}
+
+/** Rows per INSERT statement: well under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+
+/** The events table's writer and point reader: appends to each organization's hash chain. */
+export function createEventStore(database: Database) {
+  const { db } = database;
+  const listeners = new Set<(orgId: string, lastSeq: number) => void>();
+
+  /**
+   * Appends a batch atomically: every event gets the next seq and is chained to the one
+   * before; events whose client id is already stored are returned as they are.
+   * Resolves only after the transaction has committed.
+   */
+  async function append(orgId: string, inputs: EventInput[], receivedAt = Date.now()): Promise<AppendResult[]> {
+    const results = await db.transaction().execute(async (trx) => {
+      const clientIds = [...new Set(inputs.map((e) => e.id).filter((id): id is string => id !== undefined))];
+      const known = new Map<string, AppendResult>();
+      for (let i = 0; i < clientIds.length; i += INSERT_CHUNK) {
+        const rows = await trx
+          .selectFrom('events')
+          .select(['id', 'seq', 'hash'])
+          .where('org_id', '=', orgId)
+          .where('id', 'in', clientIds.slice(i, i + INSERT_CHUNK))
+          .execute();
+        for (const row of rows) known.set(row.id, { id: row.id, seq: row.seq, hash: row.hash, duplicate: true });
+      }
+
+      const head = await trx.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId).executeTakeFirst();
+      let seq = head?.last_seq ?? 0;
+      let prevHash = head?.last_hash ?? GENESIS_HASH;
+      const out: AppendResult[] = [];
+      const rows: NewEventRow[] = [];
+      for (const input of inputs) {
+        const existing = input.id !== undefined ? known.get(input.id) : undefined;
+        if (existing) {
+          out.push(existing);
+          continue;
+        }
+        seq += 1;
+        const draft = buildEntry(input, { id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt });
+        const entry: Entry = { ...draft, hash: entryHash(draft) };
+        rows.push(entryToRow(entry));
+        out.push({ id: entry.id, seq, hash: entry.hash });
+        // A repeated id inside the same batch is a duplicate of its first occurrence.
+        if (input.id !== undefined) known.set(input.id, { id: entry.id, seq, hash: entry.hash, duplicate: true });
+        prevHash = entry.hash;
+      }
+      if (rows.length === 0) return out;
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx.insertInto('events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      }
+      await trx
+        .insertInto('chain_heads')
+        .values({ org_id: orgId, last_seq: seq, last_hash: prevHash })
+        .onConflict((oc) => oc.column('org_id').doUpdateSet({ last_seq: seq, last_hash: prevHash }))
+        .execute();
+      return out;
+    });
+    const lastSeq = Math.max(0, ...results.filter((r) => !r.duplicate).map((r) => r.seq));
+    if (lastSeq > 0) for (const listener of listeners) listener(orgId, lastSeq);
+    return results;
+  }
+
+  /** One entry of an organization by id, or undefined. */
+  async function get(orgId: string, id: string): Promise<Entry | undefined> {
+    const row = await db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return row ? rowToEntry(row) : undefined;
+  }
+
+  /** Entries of an organization in seq order, from `afterSeq` on, `limit` at a time. */
+  async function bySeq(orgId: string, afterSeq: number, limit: number): Promise<Entry[]> {
+    const rows = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToEntry);
+  }
+
+  /** The newest seq and hash of an organization's chain. */
+  async function head(orgId: string): Promise<{ lastSeq: number; lastHash: string }> {
+    const row = await db.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId).executeTakeFirst();
+    return { lastSeq: row?.last_seq ?? 0, lastHash: row?.last_hash ?? GENESIS_HASH };
+  }
+
+  /** Calls `listener(orgId, lastSeq)` after each committed append (live tail, background workers). */
+  function onAppend(listener: (orgId: string, lastSeq: number) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /** Rows in the table, counted by SQLite's planner statistics-free fast path (bench and health only). */
+  async function maxPk(): Promise<number> {
+    const result = await sql<{ m: number | null }>`SELECT max(pk) AS m FROM events`.execute(db);
+    return result.rows[0]?.m ?? 0;
+  }
+
+  return { append, get, bySeq, head, onAppend, maxPk };
+}
+
+export type EventStore = ReturnType<typeof createEventStore>;

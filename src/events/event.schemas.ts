@@ -1,0 +1,160 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { jsonValueProblem } from './json-value.ts';
+
+export const RESULTS = ['success', 'failed', 'denied', 'warning', 'approved', 'allowed'] as const;
+export const ACTOR_TYPES = ['user', 'api_key', 'oauth2_client', 'system'] as const;
+export const MAX_METADATA_BYTES = 32 * 1024;
+export const MAX_JSON_DEPTH = 16;
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+export const MAX_BATCH = 1000;
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** A single-line string: no control characters, no lone surrogates. */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+    .refine((s) => s.isWellFormed(), 'must be valid Unicode');
+
+/** A JSON value nested at most 16 levels, with valid Unicode strings. */
+const jsonValue = z.unknown().superRefine((value, ctx) => {
+  const problem = jsonValueProblem(value, MAX_JSON_DEPTH);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const eventTypeSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-z0-9_.-]+$/, 'must be lowercase letters, digits, "_", "-" and "."')
+  .refine((s) => s.includes('.'), 'must contain at least one dot, e.g. "user.login"')
+  .describe('dot.case event type such as user.login');
+
+export const categorySchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be one lowercase word, e.g. "security"')
+  .describe('agent, policy, user, security, system, data, configuration, or a custom lowercase word');
+
+export const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp, e.g. 2026-01-31T10:00:00Z' });
+
+export const actorSchema = z.strictObject({
+  id: text(256),
+  type: z.enum(ACTOR_TYPES).default('user'),
+  email: z.email().max(320).optional(),
+  name: text(256).optional(),
+  on_behalf_of: z.strictObject({ id: text(256), email: z.email().max(320).optional() }).optional(),
+});
+
+export const eventInputSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\x21-\x7e]+$/, 'must be 1-128 printable ASCII characters without spaces')
+      .optional()
+      .describe('idempotency key: sending the same id again returns the stored event'),
+    type: eventTypeSchema,
+    category: categorySchema.optional(),
+    action: z
+      .string()
+      .max(1000)
+      .refine((s) => !CONTROL_CHARS_EXCEPT_WHITESPACE.test(s), 'must not contain control characters')
+      .refine((s) => s.isWellFormed(), 'must be valid Unicode')
+      .optional(),
+    result: z.enum(RESULTS).default('success'),
+    actor: actorSchema,
+    project: z.strictObject({ id: text(256), name: text(256).optional() }).optional(),
+    target: z.strictObject({ type: text(128), id: text(256), name: text(256).optional() }).optional(),
+    ip: z
+      .string()
+      .max(64)
+      .refine((s) => isIP(s) !== 0, 'must be a valid IPv4 or IPv6 address')
+      .optional(),
+    user_agent: z
+      .string()
+      .max(1024)
+      .refine((s) => !CONTROL_CHARS.test(s) && s.isWellFormed(), 'must not contain control characters')
+      .optional(),
+    request: z
+      .strictObject({
+        method: z.string().regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method such as POST'),
+        path: text(2048),
+        body: jsonValue.optional(),
+        status: z.number().int().min(100).max(599).optional(),
+        response: jsonValue.optional(),
+      })
+      .optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .superRefine((value, ctx) => {
+        const problem = jsonValueProblem(value, MAX_JSON_DEPTH, MAX_METADATA_BYTES);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    occurred_at: rfc3339
+      .refine((s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS, 'must not be more than 5 minutes in the future')
+      .optional(),
+  })
+  .describe('An audit event as sent by an application');
+
+export type EventInput = z.infer<typeof eventInputSchema>;
+
+export const ingestBodySchema = z.union([
+  z.strictObject({ events: z.array(eventInputSchema).min(1).max(MAX_BATCH) }),
+  eventInputSchema,
+]);
+
+export const ingestResponseSchema = z.object({
+  events: z.array(
+    z.object({
+      id: z.string(),
+      seq: z.number().int(),
+      hash: z.string(),
+      duplicate: z.boolean().optional().describe('true when the id was already stored; nothing new was written'),
+    }),
+  ),
+});
+
+/** The stored entry as the API returns it; the hash covers every field but `hash`. */
+export const entrySchema = z.object({
+  id: z.string(),
+  org_id: z.string(),
+  seq: z.number().int(),
+  type: z.string(),
+  category: z.string(),
+  action: z.string().nullable(),
+  result: z.enum(RESULTS),
+  actor: z.object({
+    id: z.string(),
+    type: z.enum(ACTOR_TYPES),
+    email: z.string().optional(),
+    name: z.string().optional(),
+    on_behalf_of: z.object({ id: z.string(), email: z.string().optional() }).optional(),
+  }),
+  project: z.object({ id: z.string(), name: z.string().optional() }).nullable(),
+  target: z.object({ type: z.string(), id: z.string(), name: z.string().optional() }).nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  request: z
+    .object({
+      method: z.string(),
+      path: z.string(),
+      body: z.unknown().optional(),
+      status: z.number().int().optional(),
+      response: z.unknown().optional(),
+    })
+    .nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  occurred_at: z.string(),
+  received_at: z.string(),
+  prev_hash: z.string(),
+  hash: z.string(),
+});
+
+export type Entry = z.infer<typeof entrySchema>;

@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+
+/** Codes for the 4xx errors Fastify raises itself, before our handlers run. */
+const fastifyCodes: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+};
+
+/** Maps any error to `{"error":{code,message,details?}}`; 5xx internals are logged, never sent. */
+export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    const fastifyCode = (error as FastifyError).code ?? '';
+    // A body JSON.parse rejected arrives as a SyntaxError with status 400.
+    const code = fastifyCodes[fastifyCode] ?? (error instanceof SyntaxError ? 'invalid_json' : status === 404 ? 'not_found' : 'bad_request');
+    return reply.status(status).send({ error: { code, message: error.message } });
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.status(500).send({ error: { code: 'internal', message: 'internal error; the server log has the details' } });
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+}

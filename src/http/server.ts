@@ -1,0 +1,49 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import type { App } from './types.ts';
+import { parseJsonBody, zodValidatorCompiler } from './validation.ts';
+
+export interface ServerOptions {
+  logger: FastifyBaseLogger;
+  bodyLimit: number;
+}
+
+/** The Fastify instance with our validation, error shape and OpenAPI document; routes are added by the caller. */
+export async function createServer(options: ServerOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    // Forbidden keys in JSON bodies are rejected with a 400, not silently dropped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    trustProxy: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.decorateRequest('principal', null);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Auditum API', version: '1', description: 'Tamper-evident audit log service' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (adt_...)' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', {
+    schema: { summary: 'Liveness', tags: ['meta'], response: { 200: z.object({ status: z.literal('ok') }) } },
+    handler: async () => ({ status: 'ok' as const }),
+  });
+  return app;
+}

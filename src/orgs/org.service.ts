@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Database } from '../db/database.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits and inner hyphens');
+
+export interface Org {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: string;
+}
+
+const toOrg = (row: { id: string; slug: string; name: string; created_at: number }): Org => ({
+  ...row,
+  created_at: new Date(row.created_at).toISOString(),
+});
+
+/** Organizations: the unit every entry, key and member belongs to. */
+export function createOrgService({ database }: { database: Database }) {
+  const { db } = database;
+
+  async function create(slug: string, name?: string): Promise<Org> {
+    const parsed = slugSchema.safeParse(slug);
+    if (!parsed.success) throw new ValidationError(`invalid organization slug "${slug}": ${parsed.error.issues[0]?.message}`);
+    const exists = await db.selectFrom('orgs').select('id').where('slug', '=', slug).executeTakeFirst();
+    if (exists) throw new ConflictError(`organization "${slug}" already exists`);
+    const row = { id: randomUUID(), slug, name: name?.trim() || slug, created_at: Date.now() };
+    await db.insertInto('orgs').values(row).execute();
+    return toOrg(row);
+  }
+
+  async function bySlug(slug: string): Promise<Org> {
+    const row = await db.selectFrom('orgs').selectAll().where('slug', '=', slug).executeTakeFirst();
+    if (!row) throw new NotFoundError(`organization "${slug}"`);
+    return toOrg(row);
+  }
+
+  async function byId(id: string): Promise<Org> {
+    const row = await db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError('organization');
+    return toOrg(row);
+  }
+
+  return { create, bySlug, byId };
+}
+
+export type OrgService = ReturnType<typeof createOrgService>;

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { NotFoundError } from '../errors.ts';
+import type { AuthGuard } from '../http/auth.ts';
+import { errorResponses } from '../http/schemas.ts';
+import type { App } from '../http/types.ts';
+import { entrySchema } from '../events/event.schemas.ts';
+import type { EventQuery } from '../events/event-query.ts';
+import type { EventStore } from '../events/event-store.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { eventFilterQuerySchema, toEventFilter } from './event-filter.schemas.ts';
+
+/** Counts stop here: the page says "10,000+" rather than scanning everything. */
+export const COUNT_CAP = 10_000;
+
+const listQuerySchema = eventFilterQuerySchema.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+  include_count: z.enum(['true', 'false']).optional().describe('add a count of matches, capped at 10,000'),
+});
+
+/** GET /v1/events (filtered, newest first, keyset pages) and GET /v1/events/{id}. */
+export function queryRoutes(app: App, deps: { store: EventStore; query: EventQuery; auth: AuthGuard }) {
+  app.get('/v1/events', {
+    schema: {
+      summary: 'List entries, newest first',
+      tags: ['events'],
+      security: [{ bearer: [] }],
+      querystring: listQuerySchema,
+      response: {
+        200: z.object({
+          events: z.array(entrySchema),
+          next_cursor: z.string().nullable(),
+          count: z.object({ value: z.number().int(), capped: z.boolean() }).optional(),
+        }),
+        ...errorResponses,
+      },
+    },
+    onRequest: deps.auth.requireScope('events:read'),
+    handler: async (request) => {
+      const orgId = request.principal!.orgId;
+      const { limit, cursor, include_count, ...filterQuery } = request.query;
+      const filter = toEventFilter(filterQuery);
+      const page = await deps.query.list(orgId, filter, limit, cursor ? decodeCursor(cursor) : undefined);
+      const count = include_count === 'true' ? await deps.query.count(orgId, filter, COUNT_CAP) : undefined;
+      return { events: page.entries, next_cursor: page.next ? encodeCursor(page.next) : null, ...(count ? { count } : {}) };
+    },
+  });
+
+  app.get('/v1/events/:id', {
+    schema: {
+      summary: 'One entry with all its fields',
+      tags: ['events'],
+      security: [{ bearer: [] }],
+      params: z.object({ id: z.string().min(1).max(128) }),
+      response: { 200: entrySchema, ...errorResponses },
+    },
+    onRequest: deps.auth.requireScope('events:read'),
+    handler: async (request) => {
+      const entry = await deps.store.get(request.principal!.orgId, request.params.id);
+      if (!entry) throw new NotFoundError('event');
+      return entry;
+    },
+  });
+}
