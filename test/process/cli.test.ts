@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { freshDataDir } from '../helpers/test-app.ts';
+import { freePort, runCliProcess, startServerProcess, waitForExit } from '../helpers/process.ts';
+
+describe('auditum CLI', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let key: string;
+  before(async () => {
+    dataDir = freshDataDir('auditum-cli');
+    env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_LOG_LEVEL: 'silent' };
+    const org = await runCliProcess(['org', 'create', 'acme', '--name', 'Acme Corp'], env);
+    assert.equal(org.code, 0, org.stderr);
+    const created = await runCliProcess(['apikey', 'create', '--org', 'acme', '--scopes', 'events:write,events:read'], env);
+    assert.equal(created.code, 0, created.stderr);
+    key = created.stdout.trim().split('\n').at(-1)!;
+  });
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints the new API key once, as the last line, and stores only its hash', () => {
+    assert.match(key, /^adt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const db = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
+    const row = db.prepare('SELECT key_hash, scopes FROM api_keys').get() as { key_hash: string; scopes: string };
+    db.close();
+    assert.notEqual(row.key_hash, key);
+    assert.ok(!fs.readFileSync(path.join(dataDir, 'auditum.db')).includes(key), 'the key is not in the database file');
+    assert.equal(row.scopes, 'events:write,events:read');
+  });
+
+  it('rejects bad input with a message and exit code 2', async () => {
+    const dupe = await runCliProcess(['org', 'create', 'acme'], env);
+    assert.equal(dupe.code, 2);
+    assert.match(dupe.stderr, /already exists/);
+    const badSlug = await runCliProcess(['org', 'create', 'Not A Slug'], env);
+    assert.equal(badSlug.code, 2);
+    const badScope = await runCliProcess(['apikey', 'create', '--org', 'acme', '--scopes', 'events:delete'], env);
+    assert.equal(badScope.code, 2);
+    assert.match(badScope.stderr, /unknown scope events:delete/);
+    const noOrg = await runCliProcess(['verify', '--org', 'nope'], env);
+    assert.equal(noOrg.code, 2);
+    assert.match(noOrg.stderr, /not found/);
+  });
+
+  it('stops start-up on a bad configuration value, naming it', async () => {
+    const res = await runCliProcess(['serve'], { ...env, PORT: 'not-a-port' });
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /PORT/);
+  });
+
+  it('serves, shuts down gracefully on SIGTERM, and verify detects tampering in the file', async () => {
+    const port = await freePort();
+    const server = await startServerProcess({ ...env, PORT: String(port), AUDITUM_LOG_LEVEL: 'info' });
+    const events = Array.from({ length: 10 }, (_, i) => ({ type: 'user.login', actor: { id: `u${i}` }, action: `login ${i}` }));
+    const res = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
+    assert.equal(res.status, 201);
+    server.child.kill('SIGTERM');
+    assert.equal(await waitForExit(server.child), 0);
+    const logLines = server.output().trim().split('\n');
+    assert.ok(logLines.every((line) => JSON.parse(line).level !== undefined), 'logs are JSON lines');
+    assert.ok(!server.output().includes(key), 'the API key never appears in the log');
+
+    const ok = await runCliProcess(['verify', '--org', 'acme'], env);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), { ok: true, checked: 10, first_bad_seq: null, reason: null });
+
+    const db = new Database(path.join(dataDir, 'auditum.db'));
+    db.prepare("UPDATE events SET action = 'nothing happened' WHERE seq = 4").run();
+    db.close();
+    const bad = await runCliProcess(['verify', '--org', 'acme'], env);
+    assert.equal(bad.code, 1);
+    const report = JSON.parse(bad.stdout);
+    assert.equal(report.first_bad_seq, 4);
+    assert.match(report.reason, /field was changed/);
+  });
+});
