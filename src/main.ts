@@ -19,7 +19,7 @@ import { queryRoutes } from './query/query.routes.ts';
 export function createServices(database: Database, config: Config) {
   const store = createEventStore(database);
   const indexer = createSearchIndexer(database, { batchSize: config.searchIndexBatch });
-  const query = createEventQuery(database, indexer);
+  const query = createEventQuery(database);
   const orgs = createOrgService({ database });
   const apiKeys = createApiKeyService({ database });
   const integrity = createIntegrityService({ store });

@@ -1,4 +1,5 @@
-import type { Kysely, RawBuilder, SqlBool } from 'kysely';
+import type { Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { Tables } from './tables.ts';
 
 /**
  * Everything that differs between database engines, declared in one place.
@@ -6,22 +7,27 @@ import type { Kysely, RawBuilder, SqlBool } from 'kysely';
  */
 export interface DialectAdapter {
   readonly name: 'sqlite';
-  /** Creates the events table with an integer surrogate key `pk` (insertion order). */
+  /** Creates the events table keyed by the caller-assigned, time-ordered integer `pk`. */
   createEventsTable(db: Kysely<any>): Promise<void>;
   /** Creates the full-text index over the search document of each event. */
   createSearchIndex(db: Kysely<any>): Promise<void>;
   /** The text searched for an event, as an SQL expression over the `events` row. */
   searchDocument(): RawBuilder<string>;
-  /** Adds events with `afterPk < pk` (at most `limit`) to the full-text index; returns the highest pk indexed. */
-  indexSearchBatch(db: Kysely<any>, afterPk: number, limit: number): Promise<number>;
-  /** Newest-first event pks whose document contains every term (each at least `minTermLength` long). */
-  searchCandidates(db: Kysely<any>, terms: string[], limit: number): Promise<number[]>;
-  /** A condition, correlated with `events.pk`, that the indexed document contains every term. */
-  searchMatches(terms: string[]): RawBuilder<SqlBool>;
+  /** Moves up to `limit` queued events into the full-text index; returns how many. */
+  indexQueued(db: Kysely<Tables>, limit: number): Promise<number>;
+  /** Indexed event pks whose document contains every term, newest first, at most `limit`. */
+  searchCandidates(db: Kysely<Tables>, terms: string[], limit: number): Promise<number[]>;
+  /**
+   * A query over `events` driven by the full-text index, for terms matching many rows: ordering
+   * and paging on `key` (equal to events.pk) lets the engine walk the index newest first and stop.
+   */
+  searchDriven(db: Kysely<Tables>, terms: string[]): { query: SelectQueryBuilder<Tables, 'events' | 'events_fts', {}>; key: 'events_fts.rowid' | 'events.pk' };
   /** Shortest term the index can answer; shorter terms are matched by scanning. */
   readonly minTermLength: number;
   /** Removes events from the full-text index (used by the retention purge). */
-  unindex(db: Kysely<any>, pks: number[]): Promise<void>;
+  unindex(db: Kysely<Tables>, pks: number[]): Promise<void>;
   /** Lets the engine refresh planner statistics; cheap when nothing changed. */
-  optimize(db: Kysely<any>): Promise<void>;
+  optimize(db: Kysely<Tables>): Promise<void>;
 }
+
+export type { SqlBool };

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
 
 /** Quotes one term as an FTS5 string (a phrase): trigram phrases match substrings. */
@@ -65,14 +65,17 @@ export const sqliteAdapter: DialectAdapter = {
     return sql<string>`${sql.raw(parts.join(" || char(10) || "))}`;
   },
 
-  async indexSearchBatch(db, afterPk, limit) {
+  async indexQueued(db, limit) {
     const doc = this.searchDocument();
-    const result = await sql<{ max_pk: number | null }>`
-      SELECT max(pk) AS max_pk FROM (SELECT pk FROM events WHERE pk > ${afterPk} ORDER BY pk LIMIT ${limit})`.execute(db);
-    const maxPk = result.rows[0]?.max_pk;
-    if (maxPk == null) return afterPk;
-    await sql`INSERT INTO events_fts(rowid, doc) SELECT pk, ${doc} FROM events WHERE pk > ${afterPk} AND pk <= ${maxPk}`.execute(db);
-    return maxPk;
+    const queued = await db.selectFrom('search_queue').select('pk').orderBy('pk').limit(limit).execute();
+    if (queued.length === 0) return 0;
+    const pks = queued.map((row) => row.pk);
+    for (let i = 0; i < pks.length; i += 500) {
+      const chunk = pks.slice(i, i + 500);
+      await sql`INSERT INTO events_fts(rowid, doc) SELECT pk, ${doc} FROM events WHERE pk IN (${sql.join(chunk)})`.execute(db);
+      await db.deleteFrom('search_queue').where('pk', 'in', chunk).execute();
+    }
+    return pks.length;
   },
 
   async searchCandidates(db, terms, limit) {
@@ -81,8 +84,14 @@ export const sqliteAdapter: DialectAdapter = {
     return result.rows.map((row) => row.pk);
   },
 
-  searchMatches(terms) {
-    return sql<boolean>`EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ${ftsQuery(terms)} AND events_fts.rowid = events.pk)`;
+  searchDriven(db, terms) {
+    // CROSS JOIN makes SQLite walk the index first, newest rowid first, and stop at the LIMIT.
+    const query = db
+      .selectFrom('events_fts')
+      .crossJoin('events')
+      .where(sql<boolean>`events.pk = events_fts.rowid`)
+      .where(sql<boolean>`events_fts MATCH ${ftsQuery(terms)}`);
+    return { query, key: 'events_fts.rowid' as const };
   },
 
   async unindex(db, pks) {

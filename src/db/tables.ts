@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /** Table types shared by the query builder; each table is owned by one module's repo. */
 export interface OrgsTable {
   id: string;
@@ -21,7 +19,8 @@ export interface ApiKeysTable {
 }
 
 export interface EventsTable {
-  pk: Generated<number>;
+  /** Time-ordered key: occurred_at in ms * 1024 + a slot; ORDER BY pk is newest-first order. */
+  pk: number;
   org_id: string;
   id: string;
   seq: number;
@@ -60,9 +59,15 @@ export interface ChainHeadsTable {
   last_hash: string;
 }
 
-export interface SearchStateTable {
-  name: string;
-  indexed_pk: number;
+/** Events committed but not yet in the full-text index (an outbox drained by the indexer). */
+export interface SearchQueueTable {
+  pk: number;
+}
+
+/** The FTS5 table; `rowid` is the event's pk. */
+export interface EventsFtsTable {
+  rowid: number;
+  doc: string;
 }
 
 export interface Tables {
@@ -70,5 +75,6 @@ export interface Tables {
   api_keys: ApiKeysTable;
   events: EventsTable;
   chain_heads: ChainHeadsTable;
-  search_state: SearchStateTable;
+  search_queue: SearchQueueTable;
+  events_fts: EventsFtsTable;
 }

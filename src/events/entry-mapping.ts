@@ -5,6 +5,8 @@ import type { Entry, EventInput } from './event.schemas.ts';
 
 export type EventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;
+/** A row before its time-ordered key is allocated. */
+export type UnkeyedEventRow = Omit<NewEventRow, 'pk'>;
 
 export interface Placement {
   id: string;
@@ -57,7 +59,7 @@ export function buildEntry(input: EventInput, at: Placement): Omit<Entry, 'hash'
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 /** The row stored for an entry: one column per filterable field, JSON text for payloads. */
-export function entryToRow(entry: Entry): NewEventRow {
+export function entryToRow(entry: Entry): UnkeyedEventRow {
   return {
     org_id: entry.org_id,
     id: entry.id,

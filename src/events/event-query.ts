@@ -1,9 +1,9 @@
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 import type { Entry } from './event.schemas.ts';
-import { rowToEntry } from './entry-mapping.ts';
-import type { SearchIndexer } from './search-indexer.ts';
+import { rowToEntry, type EventRow } from './entry-mapping.ts';
+import { PK_SLOTS } from './event-store.ts';
 
 /** A parsed, validated filter over one organization's entries (all conditions AND). */
 export interface EventFilter {
@@ -19,30 +19,32 @@ export interface EventFilter {
   ip?: string;
   /** Whitespace-separated words; each must appear (case-insensitive substring). */
   q?: string;
-  /** Inclusive lower bound, epoch ms. */
+  /** Inclusive lower bound on occurred_at, epoch ms. */
   from?: number;
-  /** Exclusive upper bound, epoch ms. */
+  /** Exclusive upper bound on occurred_at, epoch ms. */
   to?: number;
 }
 
-/** Position after the last row of a page: entries are ordered by (occurred_at, seq) descending. */
-export interface PageKey {
-  occurredAt: number;
-  seq: number;
+/** Below this many full-text matches a search looks rows up by pk; above, it walks the index. */
+const CANDIDATE_CAP = 2000;
+/** Slack on the pk bound for `to`: keys can sit up to this many ms past their timestamp. */
+const SPILL_SLACK_MS = 1000;
+
+type Query = SelectQueryBuilder<Tables, 'events' | 'events_fts', {}>;
+/** One way of finding matching rows; a search unions the index and the not-yet-indexed queue. */
+interface Source {
+  query: Query;
+  key: 'events.pk' | 'events_fts.rowid';
 }
-
-/** Above this many full-text candidates a search walks the time index instead of the candidate list. */
-const CANDIDATE_CAP = 5000;
-
-type EventsQuery = SelectQueryBuilder<Tables, 'events', {}>;
 
 const escapeLike = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Reads entries by filter, newest first, with keyset pagination and capped counts. */
-export function createEventQuery(database: Database, indexer: SearchIndexer) {
+/** Reads entries by filter, newest first (pk order), with keyset pagination and capped counts. */
+export function createEventQuery(database: Database) {
   const { db, adapter } = database;
+  const doc = adapter.searchDocument();
 
-  function applyFields(query: EventsQuery, orgId: string, filter: EventFilter): EventsQuery {
+  function applyFields(query: Query, orgId: string, filter: EventFilter): Query {
     let q = query.where('events.org_id', '=', orgId);
     const types = filter.types ?? [];
     const prefixes = filter.typePrefixes ?? [];
@@ -66,69 +68,59 @@ export function createEventQuery(database: Database, indexer: SearchIndexer) {
     if (filter.targetId !== undefined) q = q.where('events.target_id', '=', filter.targetId);
     if (filter.project !== undefined) q = q.where('events.project_id', '=', filter.project);
     if (filter.ip !== undefined) q = q.where('events.ip', '=', filter.ip);
-    if (filter.from !== undefined) q = q.where('events.occurred_at', '>=', filter.from);
-    if (filter.to !== undefined) q = q.where('events.occurred_at', '<', filter.to);
+    // Time bounds become pk bounds (pk is time-ordered); occurred_at keeps them exact.
+    if (filter.from !== undefined) q = q.where('events.pk', '>=', filter.from * PK_SLOTS).where('events.occurred_at', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('events.pk', '<', (filter.to + SPILL_SLACK_MS) * PK_SLOTS).where('events.occurred_at', '<', filter.to);
     return q;
   }
 
-  /** Adds the free-text condition: the index for indexed rows, a scan for the newest unindexed ones. */
-  async function applySearch(query: EventsQuery, q: string): Promise<EventsQuery> {
-    const words = [...new Set(q.toLowerCase().split(/\s+/).filter(Boolean))];
-    if (words.length === 0) return query;
+  const containsAll = (query: Query, terms: string[]): Query =>
+    terms.reduce((q, t) => q.where(sql<boolean>`${doc} LIKE ${escapeLike(t)} ESCAPE '\\'`), query);
+
+  /** The sources to read: one plain query, or for a search, the index plus the unindexed queue. */
+  async function sources(orgId: string, filter: EventFilter): Promise<Source[]> {
+    const words = [...new Set((filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
     const indexable = words.filter((w) => [...w].length >= adapter.minTermLength);
     const short = words.filter((w) => [...w].length < adapter.minTermLength);
-    const doc = adapter.searchDocument();
-    const docContainsAll = (eb: ExpressionBuilder<Tables, 'events'>, terms: string[]) =>
-      eb.and(terms.map((t) => sql<boolean>`${doc} LIKE ${escapeLike(t)} ESCAPE '\\'`));
-    let result = query;
-    if (indexable.length > 0) {
-      const watermark = await indexer.indexedUpTo();
-      const candidates = await adapter.searchCandidates(db, indexable, CANDIDATE_CAP + 1);
-      result = result.where((eb) =>
-        eb.or([
-          candidates.length <= CANDIDATE_CAP
-            ? candidates.length > 0
-              ? eb('events.pk', 'in', candidates)
-              : sql<boolean>`0 = 1`
-            : eb.and([eb('events.pk', '<=', watermark), adapter.searchMatches(indexable)]),
-          eb.and([eb('events.pk', '>', watermark), docContainsAll(eb, indexable)]),
-        ]),
-      );
+    const base = (query: Query) => containsAll(applyFields(query, orgId, filter), short);
+    const plain = db.selectFrom('events') as unknown as Query;
+    if (indexable.length === 0) return [{ query: base(plain), key: 'events.pk' }];
+
+    const queued = { query: containsAll(base(plain).where('events.pk', 'in', db.selectFrom('search_queue').select('pk')), indexable), key: 'events.pk' as const };
+    const candidates = await adapter.searchCandidates(db, indexable, CANDIDATE_CAP + 1);
+    if (candidates.length > CANDIDATE_CAP) {
+      const driven = adapter.searchDriven(db, indexable);
+      return [{ query: base(driven.query), key: driven.key }, queued];
     }
-    if (short.length > 0) result = result.where((eb) => docContainsAll(eb, short));
-    return result;
+    if (candidates.length === 0) return [queued];
+    return [{ query: base(plain).where('events.pk', 'in', candidates), key: 'events.pk' }, queued];
   }
 
-  async function filtered(orgId: string, filter: EventFilter): Promise<EventsQuery> {
-    let query = applyFields(db.selectFrom('events'), orgId, filter);
-    if (filter.q) query = await applySearch(query, filter.q);
-    return query;
-  }
-
-  /** One page of entries, newest first; `next` is the key to pass for the following page. */
-  async function list(orgId: string, filter: EventFilter, limit: number, after?: PageKey): Promise<{ entries: Entry[]; next: PageKey | null }> {
-    let query = await filtered(orgId, filter);
-    if (after) {
-      query = query.where((eb) => eb(eb.refTuple('events.occurred_at', 'events.seq'), '<', eb.tuple(after.occurredAt, after.seq)));
-    }
-    const rows = await query
-      .selectAll('events')
-      .orderBy('events.occurred_at', 'desc')
-      .orderBy('events.seq', 'desc')
-      .limit(limit + 1)
-      .execute();
+  /** One page of entries, newest first; `next` is the pk to pass as `after` for the following page. */
+  async function list(orgId: string, filter: EventFilter, limit: number, after?: number): Promise<{ entries: Entry[]; next: number | null }> {
+    const pages = await Promise.all(
+      (await sources(orgId, filter)).map(({ query, key }) =>
+        (after === undefined ? query : query.where(key, '<', after)).selectAll('events').orderBy(key, 'desc').limit(limit + 1).execute() as Promise<EventRow[]>,
+      ),
+    );
+    const byPk = new Map<number, EventRow>();
+    for (const row of pages.flat()) byPk.set(row.pk, row);
+    const rows = [...byPk.values()].sort((a, b) => b.pk - a.pk).slice(0, limit + 1);
     const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const next = rows.length > limit && last ? { occurredAt: last.occurred_at, seq: last.seq } : null;
+    const next = rows.length > limit ? page[page.length - 1]!.pk : null;
     return { entries: page.map(rowToEntry), next };
   }
 
   /** How many entries match, counting no further than `cap`. */
   async function count(orgId: string, filter: EventFilter, cap: number): Promise<{ value: number; capped: boolean }> {
-    const inner = (await filtered(orgId, filter)).select(sql.lit(1).as('one')).limit(cap + 1);
-    const row = await db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const n = Number(row.n);
-    return { value: Math.min(n, cap), capped: n > cap };
+    let total = 0;
+    for (const { query } of await sources(orgId, filter)) {
+      const inner = query.select(sql.lit(1).as('one')).limit(cap + 1 - total);
+      const row = await db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      total += Number(row.n);
+      if (total > cap) break;
+    }
+    return { value: Math.min(total, cap), capped: total > cap };
   }
 
   return { list, count };

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { ConflictError } from '../errors.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.ts';
 import type { Entry, EventInput } from './event.schemas.ts';
@@ -14,6 +14,10 @@ export interface AppendResult {
 
 /** Rows per INSERT statement: well under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 500;
+/** Keys per millisecond: pk = occurred_at_ms * 1024 + slot, a safe integer until the year 2248. */
+export const PK_SLOTS = 1024;
+/** How far (ms) a key may move past its millisecond when that millisecond's slots are all taken. */
+const MAX_SPILL_MS = 1000;
 
 /** The events table's writer and point reader: appends to each organization's hash chain. */
 export function createEventStore(database: Database) {
@@ -44,6 +48,28 @@ export function createEventStore(database: Database) {
       let prevHash = head?.last_hash ?? GENESIS_HASH;
       const out: AppendResult[] = [];
       const rows: NewEventRow[] = [];
+      const nextSlot = new Map<number, number>();
+      // The time-ordered key: the first free slot at the event's millisecond.
+      const allocatePk = async (ms: number): Promise<number> => {
+        for (let at = ms; at < ms + MAX_SPILL_MS; at++) {
+          let slot = nextSlot.get(at);
+          if (slot === undefined) {
+            const taken = await trx
+              .selectFrom('events')
+              .select((eb) => eb.fn.max('pk').as('max'))
+              .where('pk', '>=', at * PK_SLOTS)
+              .where('pk', '<', (at + 1) * PK_SLOTS)
+              .executeTakeFirst();
+            slot = taken?.max == null ? 0 : Number(taken.max) - at * PK_SLOTS + 1;
+          }
+          if (slot < PK_SLOTS) {
+            nextSlot.set(at, slot + 1);
+            return at * PK_SLOTS + slot;
+          }
+          nextSlot.set(at, PK_SLOTS);
+        }
+        throw new ConflictError(`more than ${PK_SLOTS * MAX_SPILL_MS} events share the timestamp ${new Date(ms).toISOString()}`);
+      };
       for (const input of inputs) {
         const existing = input.id !== undefined ? known.get(input.id) : undefined;
         if (existing) {
@@ -53,7 +79,7 @@ export function createEventStore(database: Database) {
         seq += 1;
         const draft = buildEntry(input, { id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt });
         const entry: Entry = { ...draft, hash: entryHash(draft) };
-        rows.push(entryToRow(entry));
+        rows.push({ ...entryToRow(entry), pk: await allocatePk(Date.parse(entry.occurred_at)) });
         out.push({ id: entry.id, seq, hash: entry.hash });
         // A repeated id inside the same batch is a duplicate of its first occurrence.
         if (input.id !== undefined) known.set(input.id, { id: entry.id, seq, hash: entry.hash, duplicate: true });
@@ -61,7 +87,9 @@ export function createEventStore(database: Database) {
       }
       if (rows.length === 0) return out;
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await trx.insertInto('events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+        const chunk = rows.slice(i, i + INSERT_CHUNK);
+        await trx.insertInto('events').values(chunk).execute();
+        await trx.insertInto('search_queue').values(chunk.map((row) => ({ pk: row.pk }))).execute();
       }
       await trx
         .insertInto('chain_heads')
@@ -106,13 +134,7 @@ export function createEventStore(database: Database) {
     return () => listeners.delete(listener);
   }
 
-  /** Rows in the table, counted by SQLite's planner statistics-free fast path (bench and health only). */
-  async function maxPk(): Promise<number> {
-    const result = await sql<{ m: number | null }>`SELECT max(pk) AS m FROM events`.execute(db);
-    return result.rows[0]?.m ?? 0;
-  }
-
-  return { append, get, bySeq, head, onAppend, maxPk };
+  return { append, get, bySeq, head, onAppend };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

@@ -99,6 +99,7 @@ export const eventInputSchema = z
       .optional(),
     occurred_at: rfc3339
       .refine((s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS, 'must not be more than 5 minutes in the future')
+      .refine((s) => Date.parse(s) >= 0, 'must not be before 1970-01-01T00:00:00Z')
       .optional(),
   })
   .describe('An audit event as sent by an application');

@@ -35,9 +35,9 @@ describe('event filter parsing', () => {
   });
 
   it('round-trips cursors and rejects forged ones', () => {
-    const key = { occurredAt: 1_790_000_000_000, seq: 42 };
-    assert.deepEqual(decodeCursor(encodeCursor(key)), key);
-    for (const bad of ['', 'not-base64!', Buffer.from('[1]').toString('base64url'), Buffer.from('["a",1]').toString('base64url'), Buffer.from('[-1,1]').toString('base64url')]) {
+    const key = 1_790_000_000_000 * 1024 + 42;
+    assert.equal(decodeCursor(encodeCursor(key)), key);
+    for (const bad of ['', 'not-base64!', Buffer.from('k').toString('base64url'), Buffer.from('k-1').toString('base64url'), Buffer.from('k99999999999999999').toString('base64url')]) {
       assert.throws(() => decodeCursor(bad), /invalid cursor/);
     }
   });

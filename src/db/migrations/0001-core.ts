@@ -26,18 +26,18 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
   await db.schema.createIndex('api_keys_org').on('api_keys').columns(['org_id', 'created_at']).execute();
 
   await adapter.createEventsTable(db);
-  // Every list query is "newest first within one organization", so each index ends in
-  // (occurred_at, seq) and the planner can walk it backwards and stop after one page.
+  // Rows are keyed by time (pk), and every index entry ends in the pk, so "newest first
+  // within one organization matching X" is a backwards walk of index (org_id, X) that stops after one page.
   const indexes: Record<string, string[]> = {
-    events_time: ['org_id', 'occurred_at', 'seq'],
-    events_type: ['org_id', 'type', 'occurred_at', 'seq'],
-    events_category: ['org_id', 'category', 'occurred_at', 'seq'],
-    events_actor_id: ['org_id', 'actor_id', 'occurred_at', 'seq'],
-    events_actor_email: ['org_id', 'actor_email', 'occurred_at', 'seq'],
-    events_result: ['org_id', 'result', 'occurred_at', 'seq'],
-    events_target: ['org_id', 'target_type', 'target_id', 'occurred_at', 'seq'],
-    events_project: ['org_id', 'project_id', 'occurred_at', 'seq'],
-    events_ip: ['org_id', 'ip', 'occurred_at', 'seq'],
+    events_org: ['org_id'],
+    events_type: ['org_id', 'type'],
+    events_category: ['org_id', 'category'],
+    events_actor_id: ['org_id', 'actor_id'],
+    events_actor_email: ['org_id', 'actor_email'],
+    events_result: ['org_id', 'result'],
+    events_target: ['org_id', 'target_type', 'target_id'],
+    events_project: ['org_id', 'project_id'],
+    events_ip: ['org_id', 'ip'],
   };
   for (const [name, columns] of Object.entries(indexes)) {
     await db.schema.createIndex(name).on('events').columns(columns).execute();
@@ -52,10 +52,6 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
     .addColumn('last_hash', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema
-    .createTable('search_state')
-    .addColumn('name', 'text', (c) => c.primaryKey())
-    .addColumn('indexed_pk', 'bigint', (c) => c.notNull())
-    .execute();
+  await db.schema.createTable('search_queue').addColumn('pk', 'integer', (c) => c.primaryKey()).execute();
   await adapter.createSearchIndex(db);
 }

@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: HTTP ingest vs the in-process storage baseline, full-text indexing cost,
+ * and the query suite's latency at BENCH_EVENTS entries (default 1,000,000).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createServices } from '../src/main.ts';
+import { benchEvent, benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
+import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
+
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const INGEST = Math.min(TOTAL, Number(process.env.BENCH_INGEST_EVENTS ?? 200_000));
+const BATCH = 500;
+const CLIENTS = 4;
+const SPAN = 90 * 24 * 3600 * 1000;
+const NOW = Date.now() - 60_000;
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
+
+function peakRss(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}
+
+function tmpDir(label: string): string {
+  return fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), `auditum-bench-${label}-`));
+}
+
+async function setupOrg(dataDir: string): Promise<{ orgId: string; key: string }> {
+  const config = loadConfig({}, { dataDir });
+  const database = await openDatabase({ dataDir, sync: config.sqliteSync });
+  const services = createServices(database, config);
+  const org = await services.orgs.create('bench');
+  const { key } = await services.apiKeys.create(org.id, { scopes: ['admin'] });
+  await database.close();
+  return { orgId: org.id, key };
+}
+
+async function httpIngest(): Promise<{ rate: number; rss: number }> {
+  const dataDir = tmpDir('http');
+  const { key } = await setupOrg(dataDir);
+  const bodies: string[] = [];
+  for (let i = 0; i < INGEST; i += BATCH) {
+    bodies.push(JSON.stringify({ events: Array.from({ length: Math.min(BATCH, INGEST - i) }, (_, k) => benchEvent(i + k, NOW, SPAN, INGEST)) }));
+  }
+  const port = await freePort();
+  const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+        if (res.status !== 201) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rss = peakRss(server.child.pid!);
+  server.child.kill('SIGTERM');
+  await waitForExit(server.child);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return { rate: INGEST / seconds, rss };
+}
+
+async function main() {
+  console.log(`Auditum benchmark: ${fmt(INGEST)} events for ingest, ${fmt(TOTAL)} for queries, batches of ${BATCH}, ${CLIENTS} HTTP clients, ${os.cpus().length} cores`);
+
+  // 1. In-process baseline: the same rows straight into the storage module.
+  const dataDir = tmpDir('store');
+  const { orgId, key } = await setupOrg(dataDir);
+  const config = loadConfig({}, { dataDir });
+  const database = await openDatabase({ dataDir, sync: config.sqliteSync });
+  const services = createServices(database, config);
+  let baselineSeconds = 0;
+  for (let i = 0; i < TOTAL; i += BATCH) {
+    const inputs = benchInputs(i, Math.min(BATCH, TOTAL - i), NOW, SPAN, TOTAL);
+    const t0 = performance.now();
+    await services.store.append(orgId, inputs);
+    if (i < INGEST) baselineSeconds += (performance.now() - t0) / 1000;
+    if (i === INGEST) console.log(`  baseline measured; filling to ${fmt(TOTAL)} entries...`);
+  }
+  const baselineRate = INGEST / baselineSeconds;
+
+  // 2. HTTP ingest into a fresh data dir.
+  const http = await httpIngest();
+  console.log('\nIngest');
+  console.log(`  HTTP (4 clients x 500/batch, ack after commit): ${fmt(http.rate)} events/s   peak server RSS ${mb(http.rss)}`);
+  console.log(`  in-process storage baseline:                    ${fmt(baselineRate)} events/s`);
+  console.log(`  ratio HTTP / baseline:                          ${fmt(http.rate / baselineRate, 2)}x  (target >= 0.5x)`);
+
+  // 3. Full-text indexing cost, off the write path.
+  const t0 = performance.now();
+  await services.indexer.catchUp();
+  const trigramSeconds = (performance.now() - t0) / 1000;
+  const sample = Math.min(TOTAL, 100_000);
+  await sql`CREATE VIRTUAL TABLE bench_unicode USING fts5(doc, content='', tokenize='unicode61')`.execute(database.db);
+  const t1 = performance.now();
+  await sql`INSERT INTO bench_unicode(rowid, doc) SELECT pk, ${database.adapter.searchDocument()} FROM events WHERE pk <= ${sample}`.execute(database.db);
+  const unicodeSeconds = (performance.now() - t1) / 1000;
+  await sql`DROP TABLE bench_unicode`.execute(database.db);
+  console.log('\nFull-text index (built in the background, never in the ingest transaction)');
+  console.log(`  trigram (substring search):  ${fmt((trigramSeconds / TOTAL) * 1e6, 1)} us/event  (${fmt(TOTAL / trigramSeconds)} events/s)`);
+  console.log(`  unicode61 (words only):      ${fmt((unicodeSeconds / sample) * 1e6, 1)} us/event  (for comparison, ${fmt(sample)} events)`);
+  console.log(`  storage insert without FTS:  ${fmt(1e6 / baselineRate, 1)} us/event`);
+  await database.close();
+
+  // 4. Query suite over HTTP at TOTAL entries.
+  const port = await freePort();
+  const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
+  const get = async (query: string) => {
+    const res = await fetch(`${server.url}/v1/events?${query}`, { headers: { authorization: `Bearer ${key}` } });
+    if (res.status !== 200) throw new Error(`${query}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { events: unknown[]; next_cursor: string | null };
+  };
+  let cursor: string | null = null;
+  for (let page = 1; page < 100; page++) cursor = (await get(`limit=50${cursor ? `&cursor=${cursor}` : ''}`)).next_cursor;
+  const suite: Array<[string, string]> = [
+    ['newest page', 'limit=50'],
+    ['type + 30d', 'type=login.failure&range=30d'],
+    ['actor', 'actor=user42@example.com'],
+    ['result=failed', 'result=failed'],
+    [`rare q (${RARE_TERM})`, `q=${RARE_TERM}`],
+    [`common q (${COMMON_TERM})`, `q=${COMMON_TERM}`],
+    ['page 100 via cursor', `limit=50&cursor=${cursor}`],
+  ];
+  console.log(`\nQueries at ${fmt(TOTAL)} entries (HTTP, 50 per page, 40 runs after 3 warm-ups)`);
+  for (const [name, query] of suite) {
+    const times: number[] = [];
+    let rows = 0;
+    for (let run = 0; run < 43; run++) {
+      const t = performance.now();
+      rows = (await get(query)).events.length;
+      if (run >= 3) times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    console.log(`  ${name.padEnd(24)} p50 ${fmt(p(0.5), 1).padStart(6)} ms   p95 ${fmt(p(0.95), 1).padStart(6)} ms   (${rows} rows)`);
+  }
+  const queryRss = peakRss(server.child.pid!);
+  server.child.kill('SIGTERM');
+  await waitForExit(server.child);
+  console.log(`  peak server RSS while querying: ${mb(queryRss)}  (target < 400 MB)`);
+  const size = fs.readdirSync(dataDir).reduce((sum, f) => sum + fs.statSync(path.join(dataDir, f)).size, 0);
+  console.log(`  data dir size: ${mb(size)}`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+await main();
