@@ -17,7 +17,7 @@ export const configSchema = z.object({
   /** How often the background full-text indexer runs, ms. */
   searchIndexIntervalMs: intFromString(10, 60_000).default(250),
   /** Rows the full-text indexer takes per step. */
-  searchIndexBatch: intFromString(1, 100_000).default(2000),
+  searchIndexBatch: intFromString(1, 100_000).default(256),
   /** Public base URL, used in links printed to the log. */
   publicUrl: z.string().url().optional(),
 });

@@ -10,7 +10,7 @@ import { createServer } from './http/server.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
 import { createIntegrityService } from './integrity/integrity.service.ts';
 import { integrityRoutes } from './integrity/integrity.routes.ts';
-import { startIntervalTask } from './jobs/interval-task.ts';
+import { startSearchIndexThread } from './events/search-index-thread.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
 import { queryRoutes } from './query/query.routes.ts';
@@ -47,7 +47,9 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   integrityRoutes(app, { integrity: services.integrity, auth });
 
   const address = await app.listen({ port: config.port, host: config.host });
-  const tasks = [startIntervalTask('search-index', services.indexer.step, config.searchIndexIntervalMs, logger)];
+  const tasks = [
+    startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
+  ];
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
 
   let closing: Promise<void> | undefined;

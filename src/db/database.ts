@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
+import { openSqliteSearch, type SqliteSearch } from './sqlite-search.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Tables } from './tables.ts';
 
@@ -12,6 +13,8 @@ export type Db = Kysely<Tables>;
 export interface Database {
   db: Db;
   adapter: DialectAdapter;
+  /** The full-text index (a separate file, written only by the indexer). */
+  search: SqliteSearch;
   /** Closes the connection; safe to call twice. */
   close(): Promise<void>;
 }
@@ -19,6 +22,45 @@ export interface Database {
 export interface DatabaseOptions {
   dataDir: string;
   sync: 'full' | 'normal';
+  /** Set on secondary connections (worker threads): the opener has already migrated. */
+  skipMigrations?: boolean;
+}
+
+/**
+ * better-sqlite3 compiles a statement on every prepare(); the query builder prepares each time
+ * it runs. Reusing compiled statements for repeated SQL (a bounded cache) saves that work on
+ * the hot paths. A statement still busy (an open iterator) is never handed out twice.
+ */
+function withStatementCache(handle: SQLite.Database, size = 200) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare(source: string) {
+      const cached = cache.get(source);
+      if (cached && !cached.busy) return cached;
+      const statement = handle.prepare(source);
+      if (!cached) {
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        cache.set(source, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/**
+ * Transactions take the write lock up front (BEGIN IMMEDIATE): another connection (the search
+ * indexer's thread) may commit between our first read and first write, which would otherwise
+ * make the upgrade fail instead of waiting its turn.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /** Opens (creating and migrating on first use) the SQLite database `auditum.db` in the data dir. */
@@ -32,15 +74,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
   handle.pragma('temp_store = MEMORY');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: handle }) });
-  await migrateToLatest(db, sqliteAdapter);
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
+  if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter);
+  const search = openSqliteSearch(options.dataDir);
   let closed = false;
   return {
     db,
     adapter: sqliteAdapter,
+    search,
     async close() {
       if (closed) return;
       closed = true;
+      search.close();
       await db.destroy();
     },
   };

@@ -59,22 +59,9 @@ export interface ChainHeadsTable {
   last_hash: string;
 }
 
-/** Events committed but not yet in the full-text index (an outbox drained by the indexer). */
-export interface SearchQueueTable {
-  pk: number;
-}
-
-/** The FTS5 table; `rowid` is the event's pk. */
-export interface EventsFtsTable {
-  rowid: number;
-  doc: string;
-}
-
 export interface Tables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
   chain_heads: ChainHeadsTable;
-  search_queue: SearchQueueTable;
-  events_fts: EventsFtsTable;
 }

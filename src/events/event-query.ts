@@ -25,23 +25,20 @@ export interface EventFilter {
   to?: number;
 }
 
-/** Below this many full-text matches a search looks rows up by pk; above, it walks the index. */
+/** Below this many full-text matches a search looks rows up by pk; above, it walks the index in chunks. */
 const CANDIDATE_CAP = 2000;
 /** Slack on the pk bound for `to`: keys can sit up to this many ms past their timestamp. */
 const SPILL_SLACK_MS = 1000;
 
-type Query = SelectQueryBuilder<Tables, 'events' | 'events_fts', {}>;
-/** One way of finding matching rows; a search unions the index and the not-yet-indexed queue. */
-interface Source {
-  query: Query;
-  key: 'events.pk' | 'events_fts.rowid';
-}
+type Query = SelectQueryBuilder<Tables, 'events', {}>;
+/** One way of finding matching rows, newest first: a search unions the index and the unindexed tail. */
+type Source = (after: number | undefined, limit: number, keysOnly?: boolean) => Promise<EventRow[]>;
 
 const escapeLike = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** Reads entries by filter, newest first (pk order), with keyset pagination and capped counts. */
 export function createEventQuery(database: Database) {
-  const { db, adapter } = database;
+  const { db, adapter, search } = database;
   const doc = adapter.searchDocument();
 
   function applyFields(query: Query, orgId: string, filter: EventFilter): Query {
@@ -77,34 +74,45 @@ export function createEventQuery(database: Database) {
   const containsAll = (query: Query, terms: string[]): Query =>
     terms.reduce((q, t) => q.where(sql<boolean>`${doc} LIKE ${escapeLike(t)} ESCAPE '\\'`), query);
 
-  /** The sources to read: one plain query, or for a search, the index plus the unindexed queue. */
+  const fetch = (query: Query): Source => (after, limit, keysOnly) => {
+    const q = (after === undefined ? query : query.where('events.pk', '<', after)).orderBy('events.pk', 'desc').limit(limit);
+    return (keysOnly ? q.select('events.pk') : q.selectAll('events')).execute() as Promise<EventRow[]>;
+  };
+
+  /** Walks the index newest first in chunks, keeping the rows that pass the other filters. */
+  const indexWalk = (query: Query, terms: string[]): Source => async (after, limit, keysOnly) => {
+    const rows: EventRow[] = [];
+    let before = after;
+    for (;;) {
+      const pks = search.candidates(terms, CANDIDATE_CAP, before);
+      if (pks.length === 0) return rows;
+      rows.push(...(await fetch(query.where('events.pk', 'in', pks))(undefined, limit - rows.length, keysOnly)));
+      if (rows.length >= limit || pks.length < CANDIDATE_CAP) return rows;
+      before = pks[pks.length - 1];
+    }
+  };
+
+  /** The sources to read: one plain query, or for a search, the index plus the unindexed tail. */
   async function sources(orgId: string, filter: EventFilter): Promise<Source[]> {
     const words = [...new Set((filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
     const indexable = words.filter((w) => [...w].length >= adapter.minTermLength);
     const short = words.filter((w) => [...w].length < adapter.minTermLength);
-    const base = (query: Query) => containsAll(applyFields(query, orgId, filter), short);
-    const plain = db.selectFrom('events') as unknown as Query;
-    if (indexable.length === 0) return [{ query: base(plain), key: 'events.pk' }];
+    const base = containsAll(applyFields(db.selectFrom('events'), orgId, filter), short);
+    if (indexable.length === 0) return [fetch(base)];
 
-    const queued = { query: containsAll(base(plain).where('events.pk', 'in', db.selectFrom('search_queue').select('pk')), indexable), key: 'events.pk' as const };
-    const candidates = await adapter.searchCandidates(db, indexable, CANDIDATE_CAP + 1);
-    if (candidates.length > CANDIDATE_CAP) {
-      const driven = adapter.searchDriven(db, indexable);
-      return [{ query: base(driven.query), key: driven.key }, queued];
-    }
-    if (candidates.length === 0) return [queued];
-    return [{ query: base(plain).where('events.pk', 'in', candidates), key: 'events.pk' }, queued];
+    const tail = fetch(containsAll(base.where('events.seq', '>', search.indexedSeq(orgId)), indexable));
+    const candidates = search.candidates(indexable, CANDIDATE_CAP + 1);
+    if (candidates.length > CANDIDATE_CAP) return [indexWalk(base, indexable), tail];
+    if (candidates.length === 0) return [tail];
+    return [fetch(base.where('events.pk', 'in', candidates)), tail];
   }
 
   /** One page of entries, newest first; `next` is the pk to pass as `after` for the following page. */
   async function list(orgId: string, filter: EventFilter, limit: number, after?: number): Promise<{ entries: Entry[]; next: number | null }> {
-    const pages = await Promise.all(
-      (await sources(orgId, filter)).map(({ query, key }) =>
-        (after === undefined ? query : query.where(key, '<', after)).selectAll('events').orderBy(key, 'desc').limit(limit + 1).execute() as Promise<EventRow[]>,
-      ),
-    );
     const byPk = new Map<number, EventRow>();
-    for (const row of pages.flat()) byPk.set(row.pk, row);
+    for (const source of await sources(orgId, filter)) {
+      for (const row of await source(after, limit + 1)) byPk.set(row.pk, row);
+    }
     const rows = [...byPk.values()].sort((a, b) => b.pk - a.pk).slice(0, limit + 1);
     const page = rows.slice(0, limit);
     const next = rows.length > limit ? page[page.length - 1]!.pk : null;
@@ -113,14 +121,17 @@ export function createEventQuery(database: Database) {
 
   /** How many entries match, counting no further than `cap`. */
   async function count(orgId: string, filter: EventFilter, cap: number): Promise<{ value: number; capped: boolean }> {
-    let total = 0;
-    for (const { query } of await sources(orgId, filter)) {
-      const inner = query.select(sql.lit(1).as('one')).limit(cap + 1 - total);
-      const row = await db.selectFrom(inner.as('matches')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      total += Number(row.n);
-      if (total > cap) break;
+    const seen = new Set<number>();
+    for (const source of await sources(orgId, filter)) {
+      let after: number | undefined;
+      while (seen.size <= cap) {
+        const rows = await source(after, 1000, true);
+        for (const row of rows) seen.add(row.pk);
+        if (rows.length < 1000) break;
+        after = rows[rows.length - 1]!.pk;
+      }
     }
-    return { value: Math.min(total, cap), capped: total > cap };
+    return { value: Math.min(seen.size, cap), capped: seen.size > cap };
   }
 
   return { list, count };

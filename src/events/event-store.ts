@@ -49,7 +49,7 @@ export function createEventStore(database: Database) {
       const out: AppendResult[] = [];
       const rows: NewEventRow[] = [];
       const nextSlot = new Map<number, number>();
-      // The time-ordered key: the first free slot at the event's millisecond.
+      // The time-ordered key: the first free slot at the event's millisecond (see allocateSlots).
       const allocatePk = async (ms: number): Promise<number> => {
         for (let at = ms; at < ms + MAX_SPILL_MS; at++) {
           let slot = nextSlot.get(at);
@@ -70,6 +70,16 @@ export function createEventStore(database: Database) {
         }
         throw new ConflictError(`more than ${PK_SLOTS * MAX_SPILL_MS} events share the timestamp ${new Date(ms).toISOString()}`);
       };
+      // Most milliseconds hold no event yet: one query finds which do, so only those need a lookup.
+      const millis = [...new Set(inputs.map((e) => (e.occurred_at ? Date.parse(e.occurred_at) : receivedAt)))];
+      const occupied = new Set<number>();
+      for (let i = 0; i < millis.length; i += INSERT_CHUNK) {
+        const firstSlots = millis.slice(i, i + INSERT_CHUNK).map((ms) => ms * PK_SLOTS);
+        const rows = await trx.selectFrom('events').select('pk').where('pk', 'in', firstSlots).execute();
+        for (const row of rows) occupied.add(Math.floor(row.pk / PK_SLOTS));
+      }
+      for (const ms of millis) if (!occupied.has(ms)) nextSlot.set(ms, 0);
+
       for (const input of inputs) {
         const existing = input.id !== undefined ? known.get(input.id) : undefined;
         if (existing) {
@@ -89,7 +99,6 @@ export function createEventStore(database: Database) {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         const chunk = rows.slice(i, i + INSERT_CHUNK);
         await trx.insertInto('events').values(chunk).execute();
-        await trx.insertInto('search_queue').values(chunk.map((row) => ({ pk: row.pk }))).execute();
       }
       await trx
         .insertInto('chain_heads')

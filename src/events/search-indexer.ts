@@ -1,19 +1,36 @@
 import type { Database } from '../db/database.ts';
 
 /**
- * Keeps the full-text index behind the write path: ingest only queues each new event's pk
- * (in the same transaction); this indexer moves queued events into the index in batches,
- * and searches cover the still-queued ones by scanning them.
+ * Keeps the full-text index behind the write path. Ingest never touches it: this indexer
+ * follows each organization's chain (seq is gapless) past the index's high-water seq, and
+ * searches scan the few entries above that mark themselves.
  */
 export function createSearchIndexer(database: Database, options: { batchSize: number }) {
-  const { db, adapter } = database;
+  const { db, adapter, search } = database;
 
-  /** Indexes one batch; returns how many events it added (0 when up to date). */
+  /** Indexes up to one batch per organization that is behind; returns how many events it added. */
   async function step(): Promise<number> {
-    return db.transaction().execute((trx) => adapter.indexQueued(trx, options.batchSize));
+    let added = 0;
+    const heads = await db.selectFrom('chain_heads').select(['org_id', 'last_seq']).execute();
+    for (const head of heads) {
+      const from = search.indexedSeq(head.org_id);
+      if (head.last_seq <= from) continue;
+      const docs = await db
+        .selectFrom('events')
+        .select(['pk', 'seq', adapter.searchDocument().as('doc')])
+        .where('org_id', '=', head.org_id)
+        .where('seq', '>', from)
+        .orderBy('seq')
+        .limit(options.batchSize)
+        .execute();
+      if (docs.length === 0) continue;
+      search.add(head.org_id, docs);
+      added += docs.length;
+    }
+    return added;
   }
 
-  /** Indexes until nothing is queued (tests, benchmarks, CLI). */
+  /** Indexes until every organization is caught up (tests, benchmarks, CLI). */
   async function catchUp(): Promise<void> {
     while ((await step()) > 0);
   }

@@ -52,6 +52,4 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
     .addColumn('last_hash', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('search_queue').addColumn('pk', 'integer', (c) => c.primaryKey()).execute();
-  await adapter.createSearchIndex(db);
 }
