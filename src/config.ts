@@ -18,8 +18,6 @@ export const configSchema = z.object({
   searchIndexIntervalMs: intFromString(10, 60_000).default(250),
   /** Rows the full-text indexer takes per step. */
   searchIndexBatch: intFromString(1, 100_000).default(256),
-  /** Public base URL, used in links printed to the log. */
-  publicUrl: z.string().url().optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -34,7 +32,6 @@ export const envNames: Record<keyof Config, string> = {
   sqliteSync: 'AUDITUM_SQLITE_SYNC',
   searchIndexIntervalMs: 'AUDITUM_SEARCH_INDEX_INTERVAL_MS',
   searchIndexBatch: 'AUDITUM_SEARCH_INDEX_BATCH',
-  publicUrl: 'AUDITUM_PUBLIC_URL',
 };
 
 export class ConfigError extends Error {}
