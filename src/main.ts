@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApiKeyService } from './access/api-key.service.ts';
+import { createSelfAudit } from './access/self-audit.ts';
 import { createEventQuery } from './events/event-query.ts';
 import { createEventStore } from './events/event-store.ts';
 import { createSearchIndexer } from './events/search-indexer.ts';
@@ -23,7 +24,8 @@ export function createServices(database: Database, config: Config) {
   const orgs = createOrgService({ database });
   const apiKeys = createApiKeyService({ database });
   const integrity = createIntegrityService({ store });
-  return { database, store, indexer, query, orgs, apiKeys, integrity };
+  const selfAudit = createSelfAudit({ store });
+  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit };
 }
 
 export type Services = ReturnType<typeof createServices>;

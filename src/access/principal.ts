@@ -7,5 +7,11 @@ export interface Principal {
   orgId: string;
   scopes: ReadonlySet<Scope>;
   /** The actor recorded when this principal changes something. */
-  actor: { id: string; type: 'user' | 'api_key' | 'oauth2_client' | 'system'; email?: string; name?: string };
+  actor: {
+    id: string;
+    type: 'user' | 'api_key' | 'oauth2_client' | 'system';
+    email?: string;
+    name?: string;
+    on_behalf_of?: { id: string; email?: string };
+  };
 }
