@@ -18,6 +18,22 @@ export const configSchema = z.object({
   searchIndexIntervalMs: intFromString(10, 60_000).default(250),
   /** Rows the full-text indexer takes per step. */
   searchIndexBatch: intFromString(1, 100_000).default(256),
+  /** The URL people reach Auditum at, used in setup, invite and embed links (default http://localhost:PORT). */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** A session ends after this long without a request. */
+  sessionIdleMinutes: intFromString(5, 60 * 24 * 30).default(12 * 60),
+  /** A session ends this long after sign-in, whatever its activity. */
+  sessionMaxDays: intFromString(1, 90).default(7),
+  /** How long an invitation link stays valid. */
+  inviteTtlHours: intFromString(1, 24 * 30).default(72),
+  /** Lifetime of OAuth2 access tokens. */
+  accessTokenTtlSeconds: intFromString(60, 86_400).default(3600),
+  /** Failed sign-ins allowed per account, and per IP address, within the login window. */
+  loginMaxFailures: intFromString(1, 1000).default(5),
+  loginMaxFailuresPerIp: intFromString(1, 100_000).default(20),
+  loginWindowMinutes: intFromString(1, 1440).default(15),
+  /** Also write invitation links to the server log (for installations without mail). */
+  logInviteLinks: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -32,6 +48,15 @@ export const envNames: Record<keyof Config, string> = {
   sqliteSync: 'AUDITUM_SQLITE_SYNC',
   searchIndexIntervalMs: 'AUDITUM_SEARCH_INDEX_INTERVAL_MS',
   searchIndexBatch: 'AUDITUM_SEARCH_INDEX_BATCH',
+  publicUrl: 'AUDITUM_PUBLIC_URL',
+  sessionIdleMinutes: 'AUDITUM_SESSION_IDLE_MINUTES',
+  sessionMaxDays: 'AUDITUM_SESSION_MAX_DAYS',
+  inviteTtlHours: 'AUDITUM_INVITE_TTL_HOURS',
+  accessTokenTtlSeconds: 'AUDITUM_ACCESS_TOKEN_TTL_SECONDS',
+  loginMaxFailures: 'AUDITUM_LOGIN_MAX_FAILURES',
+  loginMaxFailuresPerIp: 'AUDITUM_LOGIN_MAX_FAILURES_PER_IP',
+  loginWindowMinutes: 'AUDITUM_LOGIN_WINDOW_MINUTES',
+  logInviteLinks: 'AUDITUM_LOG_INVITE_LINKS',
 };
 
 export class ConfigError extends Error {}

@@ -3,6 +3,16 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApiKeyService } from './access/api-key.service.ts';
 import { createSelfAudit } from './access/self-audit.ts';
+import { authRoutes } from './access/auth.routes.ts';
+import { credentialsRoutes } from './access/credentials.routes.ts';
+import { createInviteService } from './access/invite.service.ts';
+import { membersRoutes } from './access/members.routes.ts';
+import { createSessionService } from './access/session.service.ts';
+import { createSetupService } from './access/setup.service.ts';
+import { loadSigningKey } from './access/signing-key.ts';
+import { createTokenService } from './access/token.service.ts';
+import { createUserService } from './access/user.service.ts';
+import { settingsRoutes } from './orgs/settings.routes.ts';
 import { createEventQuery } from './events/event-query.ts';
 import { createEventStore } from './events/event-store.ts';
 import { createSearchIndexer } from './events/search-indexer.ts';
@@ -25,7 +35,23 @@ export function createServices(database: Database, config: Config) {
   const apiKeys = createApiKeyService({ database });
   const integrity = createIntegrityService({ store });
   const selfAudit = createSelfAudit({ store });
-  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit };
+  const users = createUserService({ database });
+  const minute = 60_000;
+  const sessions = createSessionService({
+    database,
+    users,
+    options: {
+      idleMs: config.sessionIdleMinutes * minute,
+      maxAgeMs: config.sessionMaxDays * 24 * 60 * minute,
+      maxFailuresPerAccount: config.loginMaxFailures,
+      maxFailuresPerIp: config.loginMaxFailuresPerIp,
+      windowMs: config.loginWindowMinutes * minute,
+    },
+  });
+  const invites = createInviteService({ database, users, ttlMs: config.inviteTtlHours * 60 * minute });
+  const tokens = createTokenService({ database, key: loadSigningKey(config.dataDir), accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+  const setup = createSetupService({ database, users, orgs });
+  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, users, sessions, invites, tokens, setup };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -41,18 +67,31 @@ export interface RunningApp {
 export async function startApp(config: Config, logger: FastifyBaseLogger = createLogger(config.logLevel)): Promise<RunningApp> {
   const database = await openDatabase({ dataDir: config.dataDir, sync: config.sqliteSync });
   const services = createServices(database, config);
-  const auth = createAuthGuard([async (token) => (token.startsWith('adt_') ? services.apiKeys.authenticate(token) : null)]);
+  const auth = createAuthGuard({
+    bearer: [async (token) => (token.startsWith('adt_') ? services.apiKeys.authenticate(token) : null), services.tokens.authenticate],
+    session: services.sessions.authenticate,
+    checkCsrf: services.sessions.checkCsrf,
+  });
 
   const app = await createServer({ logger, bodyLimit: config.bodyLimit });
   ingestRoutes(app, { store: services.store, auth });
   queryRoutes(app, { store: services.store, query: services.query, auth });
   integrityRoutes(app, { integrity: services.integrity, auth });
+  const link = (pathAndQuery: string) => `${baseUrl()}${pathAndQuery}`;
+  authRoutes(app, { auth, sessions: services.sessions, users: services.users, invites: services.invites, orgs: services.orgs, setup: services.setup, selfAudit: services.selfAudit, sessionMaxAgeMs: config.sessionMaxDays * 86_400_000 });
+  membersRoutes(app, { auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
+  credentialsRoutes(app, { auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
+  settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
 
-  const address = await app.listen({ port: config.port, host: config.host });
+  let address = '';
+  const baseUrl = () => config.publicUrl?.replace(/\/$/, '') ?? address.replace('0.0.0.0', 'localhost');
+  address = await app.listen({ port: config.port, host: config.host });
   const tasks = [
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
   ];
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
+  const setupToken = await services.setup.tokenIfNeeded();
+  if (setupToken) logger.warn({ url: link(`/setup?token=${setupToken}`) }, 'no user exists yet: open this one-time link to create the first organization and its owner');
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,13 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { AuthError, NotFoundError, ValidationError } from '../errors.ts';
 import { SCOPES, type Principal, type Scope } from './principal.ts';
+import { sameHash, sha256 } from './secrets.ts';
 
 const KEY_PREFIX = 'adt';
 /** Don't write last_used_at more often than this per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export interface ApiKeyInfo {
   id: string;
@@ -74,9 +74,7 @@ export function createApiKeyService({ database }: { database: Database }) {
     const match = /^adt_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(presented);
     if (!match) throw new AuthError('invalid API key');
     const row = await db.selectFrom('api_keys').selectAll().where('id', '=', match[1]!).executeTakeFirst();
-    const expected = Buffer.from(row?.key_hash ?? '0'.repeat(64), 'hex');
-    const ok = timingSafeEqual(expected, Buffer.from(sha256(presented), 'hex'));
-    if (!row || !ok) throw new AuthError('invalid API key');
+    if (!row || !sameHash(row.key_hash, sha256(presented))) throw new AuthError('invalid API key');
     const now = Date.now();
     if (row.revoked_at !== null) throw new AuthError('API key has been revoked');
     if (row.expires_at !== null && row.expires_at <= now) throw new AuthError('API key has expired');
@@ -85,6 +83,7 @@ export function createApiKeyService({ database }: { database: Database }) {
     }
     return {
       orgId: row.org_id,
+      kind: 'api_key',
       scopes: new Set(row.scopes.split(',') as Scope[]),
       actor: { id: row.id, type: 'api_key', name: row.name },
     };

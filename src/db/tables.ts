@@ -59,9 +59,76 @@ export interface ChainHeadsTable {
   last_hash: string;
 }
 
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: Role;
+  status: 'active' | 'deactivated';
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  csrf_hash: string;
+  user_id: string;
+  org_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  last_seen_at: number;
+  revoked_at: number | null;
+}
+
+export interface InvitesTable {
+  id: string;
+  org_id: string;
+  email: string;
+  role: Role;
+  token_hash: string;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface OauthClientsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface SetupTokensTable {
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Tables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
   chain_heads: ChainHeadsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  invites: InvitesTable;
+  oauth_clients: OauthClientsTable;
+  setup_tokens: SetupTokensTable;
 }

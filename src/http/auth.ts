@@ -1,9 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthError, ForbiddenError } from '../errors.ts';
-import type { Principal, Scope } from '../access/principal.ts';
+import { can, type Permission, type Principal, type Scope } from '../access/principal.ts';
 
-/** Resolves a bearer token to a principal; each credential kind (API key, OAuth2 token...) is one resolver. */
+/** Resolves a bearer token to a principal, or null when the token is not of its kind. */
 export type BearerResolver = (token: string) => Promise<Principal | null>;
+/** Resolves a session cookie; returns the principal and the hash the CSRF header must match. */
+export type SessionResolver = (token: string) => Promise<Principal & { csrfHash: string }>;
+
+export const SESSION_COOKIE = 'auditum_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,34 +15,56 @@ declare module 'fastify' {
   }
 }
 
-/** Builds the pre-handler that authenticates the request and checks it holds `scope`. */
-export function createAuthGuard(resolvers: BearerResolver[]) {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const AUDIT_LOG_PERMISSIONS = new Set<Permission>(['events:read', 'export']);
+
+/**
+ * Builds the hooks that authenticate a request (bearer credential, else session cookie) and
+ * check a permission. Cookie-authenticated requests that change state must carry the
+ * session's CSRF token in `X-CSRF-Token`.
+ */
+export function createAuthGuard(options: { bearer: BearerResolver[]; session?: SessionResolver; checkCsrf?: (csrfHash: string, presented: string | undefined) => void }) {
   async function principalOf(request: FastifyRequest): Promise<Principal> {
     if (request.principal) return request.principal;
     const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new AuthError('missing "Authorization: Bearer <api key>" header');
-    for (const resolve of resolvers) {
-      const principal = await resolve(match[1]!);
-      if (principal) {
-        request.principal = principal;
-        return principal;
+    if (header) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!match) throw new AuthError('the Authorization header must be "Bearer <credential>"');
+      for (const resolve of options.bearer) {
+        const principal = await resolve(match[1]!);
+        if (principal) return (request.principal = principal);
       }
+      throw new AuthError('invalid credentials');
     }
-    throw new AuthError('invalid credentials');
+    const cookie = request.cookies?.[SESSION_COOKIE];
+    if (cookie && options.session) {
+      const { csrfHash, ...principal } = await options.session(cookie);
+      if (!SAFE_METHODS.has(request.method)) options.checkCsrf!(csrfHash, request.headers['x-csrf-token'] as string | undefined);
+      return (request.principal = principal);
+    }
+    throw new AuthError('sign in, or send "Authorization: Bearer <api key>"');
   }
 
-  /** A preHandler requiring `scope` (the `admin` scope grants every scope). */
-  function requireScope(scope: Scope) {
+  /** An onRequest hook requiring `permission`. */
+  function require(permission: Permission) {
     return async (request: FastifyRequest) => {
       const principal = await principalOf(request);
-      if (!principal.scopes.has(scope) && !principal.scopes.has('admin')) {
-        throw new ForbiddenError(`this credential lacks the "${scope}" scope`);
-      }
+      if (can(principal, permission)) return;
+      if (principal.kind === 'session' && AUDIT_LOG_PERMISSIONS.has(permission)) throw new ForbiddenError('only organization owners and admins can view audit logs');
+      if (principal.kind === 'session') throw new ForbiddenError(permission === 'owner' ? 'only organization owners can do this' : 'only organization owners and admins can do this');
+      throw new ForbiddenError(`this credential is not allowed to do this (needs ${permission === 'events:write' ? 'the events:write scope' : permission.startsWith('events') || permission === 'export' ? 'the events:read scope' : 'the admin scope'})`);
     };
   }
 
-  return { requireScope, principalOf };
+  /** An onRequest hook that only requires a signed-in user or any valid credential. */
+  const authenticated = async (request: FastifyRequest) => {
+    await principalOf(request);
+  };
+
+  /** Kept for machine-credential routes written in scope terms: a scope maps to its permission. */
+  const requireScope = (scope: Scope) => require(scope === 'admin' ? 'settings' : scope);
+
+  return { require, requireScope, authenticated, principalOf };
 }
 
 export type AuthGuard = ReturnType<typeof createAuthGuard>;

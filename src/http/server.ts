@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -31,11 +32,17 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
+  await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Auditum API', version: '1', description: 'Tamper-evident audit log service' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (adt_...)' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key (adt_...), OAuth2 access token or viewer token' },
+          session: { type: 'apiKey', in: 'cookie', name: 'auditum_session', description: 'browser session; state-changing requests also need X-CSRF-Token' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });

@@ -45,7 +45,12 @@ export function createOrgService({ database }: { database: Database }) {
     return toOrg(row);
   }
 
-  return { create, bySlug, byId };
+  async function rename(id: string, name: string): Promise<Org> {
+    await db.updateTable('orgs').set({ name }).where('id', '=', id).execute();
+    return byId(id);
+  }
+
+  return { create, bySlug, byId, rename };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;

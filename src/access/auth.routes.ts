@@ -1,0 +1,150 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { SESSION_COOKIE, type AuthGuard } from '../http/auth.ts';
+import { errorResponses } from '../http/schemas.ts';
+import type { App } from '../http/types.ts';
+import type { OrgService } from '../orgs/org.service.ts';
+import { slugSchema } from '../orgs/org.service.ts';
+import type { InviteService } from './invite.service.ts';
+import { passwordSchema } from './password.ts';
+import type { SelfAudit } from './self-audit.ts';
+import type { SessionService } from './session.service.ts';
+import type { SetupService } from './setup.service.ts';
+import type { UserService } from './user.service.ts';
+
+export interface AuthRouteDeps {
+  auth: AuthGuard;
+  sessions: SessionService;
+  users: UserService;
+  invites: InviteService;
+  orgs: OrgService;
+  setup: SetupService;
+  selfAudit: SelfAudit;
+  sessionMaxAgeMs: number;
+}
+
+const meSchema = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }),
+  org: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+  role: z.enum(['owner', 'admin', 'member']),
+  orgs: z.array(z.object({ id: z.string(), slug: z.string(), name: z.string(), role: z.string() })),
+  csrf_token: z.string().optional().describe('send as X-CSRF-Token on state-changing requests; only returned at sign-in'),
+});
+
+/** Sign-in, sign-out, the current user, their sessions, first-run setup and invite acceptance. */
+export function authRoutes(app: App, deps: AuthRouteDeps) {
+  const { auth, sessions, users, orgs, selfAudit } = deps;
+
+  function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string) {
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: request.protocol === 'https',
+      path: '/',
+      maxAge: Math.floor(deps.sessionMaxAgeMs / 1000),
+    });
+  }
+
+  async function me(userId: string, orgId: string, csrf?: string) {
+    const user = (await users.byId(userId))!;
+    const memberships = await users.orgsOf(userId);
+    const org = await orgs.byId(orgId);
+    const role = memberships.find((m) => m.id === orgId)!.role;
+    return { user: { id: user.id, email: user.email, name: user.name }, org: { id: org.id, slug: org.slug, name: org.name }, role, orgs: memberships, ...(csrf ? { csrf_token: csrf } : {}) };
+  }
+
+  /** Opens a session, sets the cookie and records login.success. */
+  async function signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string, org?: string) {
+    const session = await sessions.login({ email, password, org, ip: request.ip, userAgent: request.headers['user-agent'] }, async (failure) => {
+      for (const orgId of failure.orgIds) {
+        await selfAudit(orgId, { id: failure.userId!, type: 'user', email: email.trim().toLowerCase() }, { type: 'login.failure', action: 'Failed sign-in', result: 'failed', metadata: { reason: failure.reason } }, request);
+      }
+      request.log.warn({ reason: failure.reason, ip: request.ip }, 'sign-in failed');
+    });
+    setSessionCookie(request, reply, session.token);
+    const body = await me(session.userId, session.orgId, session.csrf);
+    await selfAudit(session.orgId, { id: session.userId, type: 'user', email: body.user.email }, { type: 'login.success', action: 'Signed in', metadata: { session_id: session.sessionId } }, request);
+    return body;
+  }
+
+  app.post('/v1/auth/login', {
+    schema: {
+      summary: 'Sign in with email and password (sets the session cookie)',
+      tags: ['auth'],
+      body: z.strictObject({ email: z.string().min(3).max(320), password: z.string().min(1).max(256), org: slugSchema.optional() }),
+      response: { 200: meSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => signIn(request, reply, request.body.email, request.body.password, request.body.org),
+  });
+
+  app.post('/v1/auth/logout', {
+    schema: { summary: 'Sign out (ends the session)', tags: ['auth'], response: { 204: z.null(), ...errorResponses } },
+    onRequest: auth.authenticated,
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      if (principal.kind === 'session') {
+        await sessions.revoke(principal.sessionId!, { userId: principal.userId });
+        await selfAudit(principal.orgId, principal.actor, { type: 'logout', action: 'Signed out', metadata: { session_id: principal.sessionId } }, request);
+      }
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.get('/v1/auth/me', {
+    schema: { summary: 'The signed-in user, organization and role', tags: ['auth'], response: { 200: meSchema, ...errorResponses } },
+    onRequest: auth.authenticated,
+    handler: async (request) => {
+      const principal = request.principal!;
+      if (principal.kind !== 'session') throw new AppError(400, 'not_a_session', 'this endpoint describes a signed-in user; API credentials have no user');
+      return me(principal.userId!, principal.orgId);
+    },
+  });
+
+  app.get('/v1/auth/sessions', {
+    schema: { summary: "The signed-in user's open sessions", tags: ['auth'], response: { 200: z.object({ sessions: z.array(z.object({ id: z.string(), org_id: z.string(), ip: z.string().nullable(), user_agent: z.string().nullable(), created_at: z.string(), last_seen_at: z.string(), current: z.boolean() })) }), ...errorResponses } },
+    onRequest: auth.authenticated,
+    handler: async (request) => ({ sessions: request.principal!.userId ? await sessions.listForUser(request.principal!.userId, request.principal!.sessionId) : [] }),
+  });
+
+  app.delete('/v1/auth/sessions/:id', {
+    schema: { summary: 'End one of your sessions', tags: ['auth'], params: z.object({ id: z.string().uuid() }), response: { 204: z.null(), ...errorResponses } },
+    onRequest: auth.authenticated,
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      await sessions.revoke(request.params.id, { userId: principal.userId ?? '-' });
+      await selfAudit(principal.orgId, principal.actor, { type: 'session.revoked', action: 'Ended a session', metadata: { session_id: request.params.id } }, request);
+      return reply.status(204).send(null);
+    },
+  });
+
+  app.post('/v1/setup', {
+    schema: {
+      summary: 'First run: create the first organization and its owner with the one-time setup token',
+      tags: ['auth'],
+      body: z.strictObject({ token: z.string().min(10).max(200), org_slug: slugSchema, org_name: z.string().min(1).max(200).optional(), email: z.email().max(320), password: passwordSchema, name: z.string().min(1).max(200).optional() }),
+      response: { 200: meSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const b = request.body;
+      await deps.setup.complete(b.token, { orgSlug: b.org_slug, orgName: b.org_name, email: b.email, password: b.password, name: b.name });
+      return signIn(request, reply, b.email, b.password, b.org_slug);
+    },
+  });
+
+  app.post('/v1/invites/accept', {
+    schema: {
+      summary: 'Accept an invitation: set a password (or confirm yours) and join the organization',
+      tags: ['members'],
+      body: z.strictObject({ token: z.string().min(10).max(200), password: z.string().min(1).max(256), name: z.string().min(1).max(200).optional() }),
+      response: { 200: meSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const accepted = await deps.invites.accept(request.body.token, request.body.password, request.body.name);
+      await selfAudit(accepted.orgId, { id: accepted.userId, type: 'user', email: accepted.email }, { type: 'invite.accepted', action: `Accepted the invitation as ${accepted.role}`, target: { type: 'invite', id: accepted.inviteId }, metadata: { role: accepted.role } }, request);
+      const org = await orgs.byId(accepted.orgId);
+      return signIn(request, reply, accepted.email, request.body.password, org.slug);
+    },
+  });
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import type { Role } from '../db/tables.ts';
+import { AppError, AuthError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { dummyHash, verifyPassword } from './password.ts';
+import type { Principal } from './principal.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+import { randomToken, sameHash, sha256 } from './secrets.ts';
+import type { UserService } from './user.service.ts';
+
+export interface SessionOptions {
+  idleMs: number;
+  maxAgeMs: number;
+  /** Failed sign-ins allowed per account, and per IP, in `windowMs`. */
+  maxFailuresPerAccount: number;
+  maxFailuresPerIp: number;
+  windowMs: number;
+}
+
+/** Why a sign-in failed, for the audit log (the client only ever hears "invalid email or password"). */
+export type LoginFailure = { reason: 'unknown_user' | 'wrong_password' | 'no_membership' | 'rate_limited'; userId?: string; orgIds: string[] };
+
+/** Server-side sessions: the cookie holds a random token, the table only its hash. */
+export function createSessionService({ database, users, options }: { database: Database; users: UserService; options: SessionOptions }) {
+  const { db } = database;
+  const perAccount = createRateLimiter({ max: options.maxFailuresPerAccount, windowMs: options.windowMs });
+  const perIp = createRateLimiter({ max: options.maxFailuresPerIp, windowMs: options.windowMs });
+
+  /**
+   * Checks email and password and opens a session in `orgSlug` (or the user's first organization).
+   * On failure throws 401 (or 429 when rate limited) after calling `onFailure` so it can be recorded.
+   */
+  async function login(
+    input: { email: string; password: string; org?: string; ip: string; userAgent?: string },
+    onFailure: (failure: LoginFailure) => Promise<void>,
+  ): Promise<{ token: string; csrf: string; sessionId: string; userId: string; orgId: string; role: Role }> {
+    const email = input.email.trim().toLowerCase();
+    const user = await users.byEmail(email);
+    const orgs = user ? await users.orgsOf(user.id) : [];
+    const fail = async (reason: LoginFailure['reason'], status = 401): Promise<never> => {
+      await onFailure({ reason, userId: user?.id, orgIds: orgs.map((o) => o.id) });
+      if (status === 429) throw new AppError(429, 'too_many_attempts', 'too many failed sign-ins; try again later');
+      throw new AuthError('invalid email or password');
+    };
+    if (perAccount.blockedFor(email) > 0 || perIp.blockedFor(input.ip) > 0) return fail('rate_limited', 429);
+    const ok = await verifyPassword(user?.password_hash ?? (await dummyHash), input.password);
+    if (!user || !ok) {
+      perAccount.fail(email);
+      perIp.fail(input.ip);
+      return fail(user ? 'wrong_password' : 'unknown_user');
+    }
+    const org = input.org ? orgs.find((o) => o.slug === input.org) : orgs[0];
+    if (!org) return fail('no_membership');
+    perAccount.reset(email);
+    const token = randomToken();
+    const csrf = randomToken();
+    const now = Date.now();
+    const sessionId = randomUUID();
+    await db
+      .insertInto('sessions')
+      .values({
+        id: sessionId,
+        token_hash: sha256(token),
+        csrf_hash: sha256(csrf),
+        user_id: user.id,
+        org_id: org.id,
+        ip: input.ip,
+        user_agent: input.userAgent?.slice(0, 1024) ?? null,
+        created_at: now,
+        last_seen_at: now,
+        revoked_at: null,
+      })
+      .execute();
+    return { token, csrf, sessionId, userId: user.id, orgId: org.id, role: org.role };
+  }
+
+  /** Resolves a session cookie to its principal; the role is read fresh, so changes apply at once. */
+  async function authenticate(token: string): Promise<Principal & { csrfHash: string }> {
+    const row = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .innerJoin('memberships', (join) => join.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.org_id', '=', 'sessions.org_id'))
+      .select(['sessions.id', 'sessions.csrf_hash', 'sessions.org_id', 'sessions.user_id', 'sessions.created_at', 'sessions.last_seen_at', 'sessions.revoked_at', 'users.email', 'users.name', 'memberships.role', 'memberships.status'])
+      .where('sessions.token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    const now = Date.now();
+    if (!row || row.revoked_at !== null) throw new AuthError('session expired or signed out; sign in again');
+    if (now - row.last_seen_at > options.idleMs || now - row.created_at > options.maxAgeMs) throw new AuthError('session expired; sign in again');
+    if (row.status !== 'active') throw new AuthError('your membership is deactivated');
+    if (now - row.last_seen_at > 60_000) await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    return {
+      orgId: row.org_id,
+      kind: 'session',
+      role: row.role,
+      scopes: new Set(),
+      userId: row.user_id,
+      sessionId: row.id,
+      csrfHash: row.csrf_hash,
+      actor: { id: row.user_id, type: 'user', email: row.email, ...(row.name ? { name: row.name } : {}) },
+    };
+  }
+
+  function checkCsrf(csrfHash: string, presented: string | undefined): void {
+    if (!presented || !sameHash(csrfHash, sha256(presented))) throw new ForbiddenError('missing or invalid X-CSRF-Token header');
+  }
+
+  /** Ends a session. Users end their own; `orgId` scopes admins to their organization's members. */
+  async function revoke(sessionId: string, scope: { userId?: string; orgId?: string }): Promise<void> {
+    let query = db.updateTable('sessions').set({ revoked_at: Date.now() }).where('id', '=', sessionId).where('revoked_at', 'is', null);
+    if (scope.userId) query = query.where('user_id', '=', scope.userId);
+    if (scope.orgId) query = query.where('org_id', '=', scope.orgId);
+    const result = await query.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('session');
+  }
+
+  /** Ends every session of a user in an organization (deactivation, removal). */
+  async function revokeAll(orgId: string, userId: string): Promise<void> {
+    await db.updateTable('sessions').set({ revoked_at: Date.now() }).where('org_id', '=', orgId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  }
+
+  async function listForUser(userId: string, currentId?: string) {
+    const rows = await db
+      .selectFrom('sessions')
+      .select(['id', 'org_id', 'ip', 'user_agent', 'created_at', 'last_seen_at'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('last_seen_at', '>', Date.now() - options.idleMs)
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+    return rows.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString(), last_seen_at: new Date(r.last_seen_at).toISOString(), current: r.id === currentId }));
+  }
+
+  return { login, authenticate, checkCsrf, revoke, revokeAll, listForUser };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The HMAC key for Auditum's own short-lived tokens (OAuth2 access tokens, viewer tokens):
+ * 256 random bits in `<dataDir>/token-signing.key`, created on first use, readable by the owner only.
+ */
+export function loadSigningKey(dataDir: string): Uint8Array {
+  const file = path.join(dataDir, 'token-signing.key');
+  try {
+    return new Uint8Array(fs.readFileSync(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  // 'wx' fails if another process created it meanwhile; then that one is read.
+  try {
+    fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
+    return new Uint8Array(key);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return new Uint8Array(fs.readFileSync(file));
+  }
+}
