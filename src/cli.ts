@@ -3,6 +3,9 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { parseScopes } from './access/api-key.service.ts';
 import { AppError } from './errors.ts';
+import { randomToken } from './access/secrets.ts';
+import { ROLES } from './access/user.service.ts';
+import type { Role } from './db/tables.ts';
 import { createServices, startApp, type Services } from './main.ts';
 
 const USAGE = `usage: auditum <command>
@@ -12,6 +15,9 @@ const USAGE = `usage: auditum <command>
   apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--expires-days N]
                                                  create an API key; the key is the last line printed
   verify --org SLUG                              verify an organization's hash chain (exit 1 if broken)
+  user create --org SLUG --email E [--role owner|admin|member] [--name NAME]
+                                                 create a user (password read from AUDITUM_PASSWORD,
+                                                 else generated and printed once as the last line)
 
 Configuration comes from the environment (PORT, AUDITUM_DATA_DIR, ...; see README).`;
 
@@ -52,6 +58,8 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       name: { type: 'string' },
       scopes: { type: 'string' },
       'expires-days': { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,6 +86,21 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       });
       io.out(`created API key ${info.prefix} with scopes ${info.scopes.join(',')} for ${values.org}; it is shown only once:`);
       io.out(key);
+      return 0;
+    }
+    if (command === 'user' && sub === 'create' && values.org && values.email) {
+      const role = values.role ?? 'owner';
+      if (!(ROLES as readonly string[]).includes(role)) throw new AppError(400, 'invalid_request', `--role must be one of ${ROLES.join(', ')}`);
+      const generated = process.env.AUDITUM_PASSWORD ? undefined : randomToken(18);
+      const user = await withServices(config, async (s) => {
+        const org = await s.orgs.bySlug(values.org!);
+        const created = await s.users.create(values.email!, process.env.AUDITUM_PASSWORD ?? generated!, values.name);
+        await s.users.addMember(org.id, created.id, role as Role);
+        await s.selfAudit(org.id, { id: 'auditum-cli', type: 'system' }, { type: 'user.created', action: `Created user ${created.email} as ${role} from the command line`, target: { type: 'user', id: created.id, name: created.email }, metadata: { role } });
+        return created;
+      });
+      io.out(`created user ${user.email} (${role} of ${values.org})${generated ? '; the generated password is shown only once:' : ''}`);
+      if (generated) io.out(generated);
       return 0;
     }
     if (command === 'verify' && values.org) {

@@ -59,6 +59,8 @@ export type Services = ReturnType<typeof createServices>;
 export interface RunningApp {
   services: Services;
   url: string;
+  /** Every route, for tests that walk them all. */
+  routes: Array<{ method: string; url: string }>;
   /** Stops accepting requests, finishes in-flight ones, stops background work, closes the database. */
   close(): Promise<void>;
 }
@@ -74,6 +76,10 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   });
 
   const app = await createServer({ logger, bodyLimit: config.bodyLimit });
+  const routes: RunningApp['routes'] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   ingestRoutes(app, { store: services.store, auth });
   queryRoutes(app, { store: services.store, query: services.query, auth });
   integrityRoutes(app, { integrity: services.integrity, auth });
@@ -96,6 +102,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   let closing: Promise<void> | undefined;
   return {
     services,
+    routes,
     url: address.replace('0.0.0.0', '127.0.0.1'),
     close() {
       closing ??= (async () => {

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { startApp, type RunningApp } from '../../src/main.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Scope } from '../../src/access/principal.ts';
+import type { Role } from '../../src/db/tables.ts';
 
 /** A fresh, empty data directory under the OS temp dir. */
 export function freshDataDir(label = 'auditum'): string {
@@ -18,6 +19,25 @@ export interface TestOrg {
   key: string;
 }
 
+export const PASSWORD = 'correct horse battery staple';
+
+export interface RequestOptions {
+  /** API key (default: the org's key); null for none. Ignored when `as` is given. */
+  key?: string | null;
+  /** Send as this signed-in session (cookie, and CSRF token unless `csrf` is false). */
+  as?: Session;
+  csrf?: boolean;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Session {
+  cookie: string;
+  csrf: string;
+  me: any;
+}
+
 export interface TestApp {
   app: RunningApp;
   url: string;
@@ -27,7 +47,11 @@ export interface TestApp {
   /** Creates another organization with its own key. */
   createOrg(slug: string, scopes?: Scope[]): Promise<TestOrg>;
   /** A real HTTP request on loopback; returns status and parsed JSON body. */
-  request(method: string, urlPath: string, options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(method: string, urlPath: string, options?: RequestOptions): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Creates a user with `role` in `orgId` (password: PASSWORD). */
+  createUser(orgId: string, email: string, role: Role): Promise<string>;
+  /** Signs in through the API; the session's cookie and CSRF token go on later requests via `as`. */
+  signIn(email: string, password?: string, org?: string): Promise<Session>;
   close(): Promise<void>;
 }
 
@@ -46,8 +70,13 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
 
   const request: TestApp['request'] = async (method, urlPath, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
-    const key = options.key === undefined ? org.key : options.key;
-    if (key) headers.authorization = `Bearer ${key}`;
+    if (options.as) {
+      headers.cookie = options.as.cookie;
+      if (options.csrf !== false) headers['x-csrf-token'] = options.as.csrf;
+    } else {
+      const key = options.key === undefined ? org.key : options.key;
+      if (key) headers.authorization = `Bearer ${key}`;
+    }
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
@@ -63,9 +92,24 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
     return { status: response.status, body: parsed, headers: response.headers };
   };
 
+  async function createUser(orgId: string, email: string, role: Role): Promise<string> {
+    const user = await app.services.users.create(email, PASSWORD);
+    await app.services.users.addMember(orgId, user.id, role);
+    return user.id;
+  }
+
+  async function signIn(email: string, password = PASSWORD, orgSlug?: string): Promise<Session> {
+    const res = await request('POST', '/v1/auth/login', { key: null, body: { email, password, ...(orgSlug ? { org: orgSlug } : {}) } });
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    return { cookie: setCookie.split(';')[0]!, csrf: res.body.csrf_token, me: res.body };
+  }
+
   return {
     app,
     url: app.url,
+    createUser,
+    signIn,
     dataDir,
     config,
     org,
