@@ -45,6 +45,20 @@ describe('auditum CLI', () => {
     assert.match(noOrg.stderr, /not found/);
   });
 
+  it('creates a user from the shell with a generated password shown once', async () => {
+    const res = await runCliProcess(['user', 'create', '--org', 'acme', '--email', 'root@acme.test', '--role', 'owner'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const password = res.stdout.trim().split('\n').at(-1)!;
+    assert.ok(password.length >= 20);
+    const db = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
+    const row = db.prepare("SELECT u.password_hash, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email = 'root@acme.test'").get() as { password_hash: string; role: string };
+    db.close();
+    assert.match(row.password_hash, /^\$argon2id\$/);
+    assert.equal(row.role, 'owner');
+    const badRole = await runCliProcess(['user', 'create', '--org', 'acme', '--email', 'x@acme.test', '--role', 'king'], env);
+    assert.equal(badRole.code, 2);
+  });
+
   it('stops start-up on a bad configuration value, naming it', async () => {
     const res = await runCliProcess(['serve'], { ...env, PORT: 'not-a-port' });
     assert.equal(res.code, 2);
@@ -69,7 +83,8 @@ describe('auditum CLI', () => {
 
     const ok = await runCliProcess(['verify', '--org', 'acme'], env);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.deepEqual(JSON.parse(ok.stdout), { ok: true, checked: 10, first_bad_seq: null, reason: null });
+    // 10 ingested events plus the user.created entry the CLI recorded in the test before.
+    assert.deepEqual(JSON.parse(ok.stdout), { ok: true, checked: 11, first_bad_seq: null, reason: null });
 
     const db = new Database(path.join(dataDir, 'auditum.db'));
     db.prepare("UPDATE events SET action = 'nothing happened' WHERE seq = 4").run();
