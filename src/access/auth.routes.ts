@@ -9,7 +9,7 @@ import { slugSchema } from '../orgs/org.service.ts';
 import type { InviteService } from './invite.service.ts';
 import { passwordSchema } from './password.ts';
 import type { SelfAudit } from './self-audit.ts';
-import type { SessionService } from './session.service.ts';
+import { csrfTokenFor, type SessionService } from './session.service.ts';
 import type { SetupService } from './setup.service.ts';
 import type { UserService } from './user.service.ts';
 
@@ -29,7 +29,7 @@ const meSchema = z.object({
   org: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
   role: z.enum(['owner', 'admin', 'member']),
   orgs: z.array(z.object({ id: z.string(), slug: z.string(), name: z.string(), role: z.string() })),
-  csrf_token: z.string().optional().describe('send as X-CSRF-Token on state-changing requests; only returned at sign-in'),
+  csrf_token: z.string().describe('send as X-CSRF-Token on state-changing requests made with the session cookie'),
 });
 
 /** Sign-in, sign-out, the current user, their sessions, first-run setup and invite acceptance. */
@@ -46,12 +46,12 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     });
   }
 
-  async function me(userId: string, orgId: string, csrf?: string) {
+  async function me(userId: string, orgId: string, csrf: string) {
     const user = (await users.byId(userId))!;
     const memberships = await users.orgsOf(userId);
     const org = await orgs.byId(orgId);
     const role = memberships.find((m) => m.id === orgId)!.role;
-    return { user: { id: user.id, email: user.email, name: user.name }, org: { id: org.id, slug: org.slug, name: org.name }, role, orgs: memberships, ...(csrf ? { csrf_token: csrf } : {}) };
+    return { user: { id: user.id, email: user.email, name: user.name }, org: { id: org.id, slug: org.slug, name: org.name }, role, orgs: memberships, csrf_token: csrf };
   }
 
   /** Opens a session, sets the cookie and records login.success. */
@@ -98,7 +98,7 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     handler: async (request) => {
       const principal = request.principal!;
       if (principal.kind !== 'session') throw new AppError(400, 'not_a_session', 'this endpoint describes a signed-in user; API credentials have no user');
-      return me(principal.userId!, principal.orgId);
+      return me(principal.userId!, principal.orgId, csrfTokenFor(request.cookies[SESSION_COOKIE]!));
     },
   });
 

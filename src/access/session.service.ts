@@ -20,6 +20,14 @@ export interface SessionOptions {
 /** Why a sign-in failed, for the audit log (the client only ever hears "invalid email or password"). */
 export type LoginFailure = { reason: 'unknown_user' | 'wrong_password' | 'no_membership' | 'rate_limited'; userId?: string; orgIds: string[] };
 
+/**
+ * The CSRF token of a session: derived from the session token, so only someone who holds the
+ * cookie's value (never readable by script) or reads our same-origin responses can know it.
+ */
+export function csrfTokenFor(sessionToken: string): string {
+  return sha256(`auditum-csrf:${sessionToken}`);
+}
+
 /** Server-side sessions: the cookie holds a random token, the table only its hash. */
 export function createSessionService({ database, users, options }: { database: Database; users: UserService; options: SessionOptions }) {
   const { db } = database;
@@ -53,7 +61,7 @@ export function createSessionService({ database, users, options }: { database: D
     if (!org) return fail('no_membership');
     perAccount.reset(email);
     const token = randomToken();
-    const csrf = randomToken();
+    const csrf = csrfTokenFor(token);
     const now = Date.now();
     const sessionId = randomUUID();
     await db
@@ -61,7 +69,6 @@ export function createSessionService({ database, users, options }: { database: D
       .values({
         id: sessionId,
         token_hash: sha256(token),
-        csrf_hash: sha256(csrf),
         user_id: user.id,
         org_id: org.id,
         ip: input.ip,
@@ -75,12 +82,12 @@ export function createSessionService({ database, users, options }: { database: D
   }
 
   /** Resolves a session cookie to its principal; the role is read fresh, so changes apply at once. */
-  async function authenticate(token: string): Promise<Principal & { csrfHash: string }> {
+  async function authenticate(token: string): Promise<Principal & { csrfToken: string }> {
     const row = await db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .innerJoin('memberships', (join) => join.onRef('memberships.user_id', '=', 'sessions.user_id').onRef('memberships.org_id', '=', 'sessions.org_id'))
-      .select(['sessions.id', 'sessions.csrf_hash', 'sessions.org_id', 'sessions.user_id', 'sessions.created_at', 'sessions.last_seen_at', 'sessions.revoked_at', 'users.email', 'users.name', 'memberships.role', 'memberships.status'])
+      .select(['sessions.id', 'sessions.org_id', 'sessions.user_id', 'sessions.created_at', 'sessions.last_seen_at', 'sessions.revoked_at', 'users.email', 'users.name', 'memberships.role', 'memberships.status'])
       .where('sessions.token_hash', '=', sha256(token))
       .executeTakeFirst();
     const now = Date.now();
@@ -95,13 +102,13 @@ export function createSessionService({ database, users, options }: { database: D
       scopes: new Set(),
       userId: row.user_id,
       sessionId: row.id,
-      csrfHash: row.csrf_hash,
+      csrfToken: csrfTokenFor(token),
       actor: { id: row.user_id, type: 'user', email: row.email, ...(row.name ? { name: row.name } : {}) },
     };
   }
 
-  function checkCsrf(csrfHash: string, presented: string | undefined): void {
-    if (!presented || !sameHash(csrfHash, sha256(presented))) throw new ForbiddenError('missing or invalid X-CSRF-Token header');
+  function checkCsrf(expected: string, presented: string | undefined): void {
+    if (!presented || !/^[0-9a-f]{64}$/.test(presented) || !sameHash(expected, presented)) throw new ForbiddenError('missing or invalid X-CSRF-Token header');
   }
 
   /** Ends a session. Users end their own; `orgId` scopes admins to their organization's members. */

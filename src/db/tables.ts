@@ -80,7 +80,6 @@ export interface MembershipsTable {
 export interface SessionsTable {
   id: string;
   token_hash: string;
-  csrf_hash: string;
   user_id: string;
   org_id: string;
   ip: string | null;

@@ -134,7 +134,33 @@ export function createEventQuery(database: Database) {
     return { value: Math.min(seen.size, cap), capped: seen.size > cap };
   }
 
-  return { list, count };
+  /** Distinct event types the organization has used: one index seek per type (skip scan), not a table scan. */
+  async function types(orgId: string): Promise<Array<{ type: string; category: string }>> {
+    const result = await sql<{ type: string; category: string }>`
+      WITH RECURSIVE seen(type) AS (
+        SELECT min(type) FROM events WHERE org_id = ${orgId}
+        UNION ALL
+        SELECT (SELECT min(type) FROM events WHERE org_id = ${orgId} AND type > seen.type) FROM seen WHERE seen.type IS NOT NULL LIMIT 1000
+      )
+      SELECT seen.type AS type, (SELECT category FROM events WHERE org_id = ${orgId} AND type = seen.type ORDER BY pk DESC LIMIT 1) AS category
+      FROM seen WHERE seen.type IS NOT NULL`.execute(db);
+    return result.rows;
+  }
+
+  /** Distinct actor emails starting with `prefix`, for suggestions; a skip scan over the email index. */
+  async function actorEmails(orgId: string, prefix: string, limit: number): Promise<string[]> {
+    const result = await sql<{ email: string }>`
+      WITH RECURSIVE seen(email) AS (
+        SELECT min(actor_email) FROM events WHERE org_id = ${orgId} AND actor_email >= ${prefix}
+        UNION ALL
+        SELECT (SELECT min(actor_email) FROM events WHERE org_id = ${orgId} AND actor_email > seen.email) FROM seen
+        WHERE seen.email IS NOT NULL AND substr(seen.email, 1, ${prefix.length}) = ${prefix} LIMIT ${limit + 1}
+      )
+      SELECT email FROM seen WHERE email IS NOT NULL AND substr(email, 1, ${prefix.length}) = ${prefix} LIMIT ${limit}`.execute(db);
+    return result.rows.map((r) => r.email);
+  }
+
+  return { list, count, types, actorEmails };
 }
 
 export type EventQuery = ReturnType<typeof createEventQuery>;

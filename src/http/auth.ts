@@ -4,8 +4,8 @@ import { can, type Permission, type Principal, type Scope } from '../access/prin
 
 /** Resolves a bearer token to a principal, or null when the token is not of its kind. */
 export type BearerResolver = (token: string) => Promise<Principal | null>;
-/** Resolves a session cookie; returns the principal and the hash the CSRF header must match. */
-export type SessionResolver = (token: string) => Promise<Principal & { csrfHash: string }>;
+/** Resolves a session cookie; returns the principal and the token the CSRF header must carry. */
+export type SessionResolver = (token: string) => Promise<Principal & { csrfToken: string }>;
 
 export const SESSION_COOKIE = 'auditum_session';
 
@@ -23,7 +23,7 @@ const AUDIT_LOG_PERMISSIONS = new Set<Permission>(['events:read', 'export']);
  * check a permission. Cookie-authenticated requests that change state must carry the
  * session's CSRF token in `X-CSRF-Token`.
  */
-export function createAuthGuard(options: { bearer: BearerResolver[]; session?: SessionResolver; checkCsrf?: (csrfHash: string, presented: string | undefined) => void }) {
+export function createAuthGuard(options: { bearer: BearerResolver[]; session?: SessionResolver; checkCsrf?: (expected: string, presented: string | undefined) => void }) {
   async function principalOf(request: FastifyRequest): Promise<Principal> {
     if (request.principal) return request.principal;
     const header = request.headers.authorization;
@@ -38,8 +38,8 @@ export function createAuthGuard(options: { bearer: BearerResolver[]; session?: S
     }
     const cookie = request.cookies?.[SESSION_COOKIE];
     if (cookie && options.session) {
-      const { csrfHash, ...principal } = await options.session(cookie);
-      if (!SAFE_METHODS.has(request.method)) options.checkCsrf!(csrfHash, request.headers['x-csrf-token'] as string | undefined);
+      const { csrfToken, ...principal } = await options.session(cookie);
+      if (!SAFE_METHODS.has(request.method)) options.checkCsrf!(csrfToken, request.headers['x-csrf-token'] as string | undefined);
       return (request.principal = principal);
     }
     throw new AuthError('sign in, or send "Authorization: Bearer <api key>"');

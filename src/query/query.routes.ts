@@ -3,6 +3,7 @@ import { NotFoundError } from '../errors.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
+import { catalogueEntries } from '../events/catalogue.ts';
 import { entrySchema } from '../events/event.schemas.ts';
 import type { EventQuery } from '../events/event-query.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -44,6 +45,31 @@ export function queryRoutes(app: App, deps: { store: EventStore; query: EventQue
       const count = include_count === 'true' ? await deps.query.count(orgId, filter, COUNT_CAP) : undefined;
       return { events: page.entries, next_cursor: page.next ? encodeCursor(page.next) : null, ...(count ? { count } : {}) };
     },
+  });
+
+  app.get('/v1/event-types', {
+    schema: {
+      summary: 'Event types for filtering: the built-in catalogue plus every type this organization has used',
+      tags: ['events'],
+      response: { 200: z.object({ types: z.array(z.object({ type: z.string(), category: z.string() })) }), ...errorResponses },
+    },
+    onRequest: deps.auth.requireScope('events:read'),
+    handler: async (request) => {
+      const byType = new Map(catalogueEntries().map((e) => [e.type, e]));
+      for (const used of await deps.query.types(request.principal!.orgId)) byType.set(used.type, used);
+      return { types: [...byType.values()].sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type)) };
+    },
+  });
+
+  app.get('/v1/actors', {
+    schema: {
+      summary: 'Actor emails seen in this organization, for suggestions',
+      tags: ['events'],
+      querystring: z.strictObject({ prefix: z.string().max(320).default(''), limit: z.coerce.number().int().min(1).max(50).default(10) }),
+      response: { 200: z.object({ actors: z.array(z.string()) }), ...errorResponses },
+    },
+    onRequest: deps.auth.requireScope('events:read'),
+    handler: async (request) => ({ actors: await deps.query.actorEmails(request.principal!.orgId, request.query.prefix.toLowerCase(), request.query.limit) }),
   });
 
   app.get('/v1/events/:id', {
