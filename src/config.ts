@@ -18,6 +18,12 @@ export const configSchema = z.object({
   searchIndexIntervalMs: intFromString(10, 60_000).default(250),
   /** Rows the full-text indexer takes per step. */
   searchIndexBatch: intFromString(1, 100_000).default(256),
+  /** PEM file of extra CA certificates trusted for https OTLP receivers. */
+  otelCaFile: z.string().min(1).optional(),
+  /** First retry delay of OTLP delivery after a transient failure, ms; it doubles per failure. */
+  otelRetryBaseMs: intFromString(10, 600_000).default(1000),
+  /** Longest retry delay of OTLP delivery after transient failures, ms. */
+  otelRetryMaxMs: intFromString(10, 3_600_000).default(300_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -32,6 +38,9 @@ export const envNames: Record<keyof Config, string> = {
   sqliteSync: 'AUDITUM_SQLITE_SYNC',
   searchIndexIntervalMs: 'AUDITUM_SEARCH_INDEX_INTERVAL_MS',
   searchIndexBatch: 'AUDITUM_SEARCH_INDEX_BATCH',
+  otelCaFile: 'AUDITUM_OTEL_CA_FILE',
+  otelRetryBaseMs: 'AUDITUM_OTEL_RETRY_BASE_MS',
+  otelRetryMaxMs: 'AUDITUM_OTEL_RETRY_MAX_MS',
 };
 
 export class ConfigError extends Error {}

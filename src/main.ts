@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApiKeyService } from './access/api-key.service.ts';
+import { createSecretBox } from './access/secret-box.ts';
 import { createSelfAudit } from './access/self-audit.ts';
 import { createEventQuery } from './events/event-query.ts';
 import { createEventStore } from './events/event-store.ts';
@@ -15,6 +17,11 @@ import { startSearchIndexThread } from './events/search-index-thread.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
 import { queryRoutes } from './query/query.routes.ts';
+import { createOtelDeliveryWorker } from './otel/otel-delivery-worker.ts';
+import { createOtelExportRepo } from './otel/otel-export.repo.ts';
+import { otelExportRoutes } from './otel/otel-export.routes.ts';
+import { createOtelExportService } from './otel/otel-export.service.ts';
+import { createOtlpSender } from './otel/otlp-sender.ts';
 
 /** The services, built from one database; the CLI uses these without starting a server. */
 export function createServices(database: Database, config: Config) {
@@ -25,7 +32,20 @@ export function createServices(database: Database, config: Config) {
   const apiKeys = createApiKeyService({ database });
   const integrity = createIntegrityService({ store });
   const selfAudit = createSelfAudit({ store });
-  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit };
+  const otelRepo = createOtelExportRepo(database);
+  const otlpSender = createOtlpSender(config.otelCaFile ? { ca: fs.readFileSync(config.otelCaFile) } : {});
+  // The worker is built later (startApp); a configuration change wakes it through this hook.
+  const otelHooks = { onConfigured: (_orgId: string) => {} };
+  const otelExport = createOtelExportService({
+    repo: otelRepo,
+    store,
+    orgs,
+    secrets: createSecretBox({ dataDir: config.dataDir }),
+    sender: otlpSender,
+    selfAudit,
+    onConfigured: (orgId) => otelHooks.onConfigured(orgId),
+  });
+  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -47,10 +67,24 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   ingestRoutes(app, { store: services.store, auth });
   queryRoutes(app, { store: services.store, query: services.query, auth });
   integrityRoutes(app, { integrity: services.integrity, auth });
+  otelExportRoutes(app, { otelExport: services.otelExport, auth });
 
   const address = await app.listen({ port: config.port, host: config.host });
+  const otelWorker = createOtelDeliveryWorker({
+    repo: services.otelRepo,
+    store: services.store,
+    orgs: services.orgs,
+    service: services.otelExport,
+    sender: services.otlpSender,
+    logger,
+    retryBaseMs: config.otelRetryBaseMs,
+    retryMaxMs: config.otelRetryMaxMs,
+  });
+  services.otelHooks.onConfigured = () => otelWorker.wake();
+  otelWorker.start();
   const tasks = [
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
+    otelWorker,
   ];
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
 
