@@ -79,7 +79,8 @@ describe('OTLP export', () => {
     assert.equal(view.protocol, 'http/protobuf');
     assert.equal(view.enabled, true);
     assert.ok(fs.existsSync(path.join(t.dataDir, 'secret.key')));
-    await t.app.close().catch(() => {});
+    await waitFor('the configured event delivered', async () => (await status()).pending === 0);
+    await t.app.close();
     // The database file (and its WAL) never holds the value in clear.
     for (const file of fs.readdirSync(t.dataDir).filter((f) => f.startsWith('auditum.db'))) {
       assert.ok(!fs.readFileSync(path.join(t.dataDir, file)).includes('s3cret-token'), `${file} holds the secret`);
