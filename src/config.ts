@@ -33,7 +33,13 @@ export const configSchema = z.object({
   loginMaxFailuresPerIp: intFromString(1, 100_000).default(20),
   loginWindowMinutes: intFromString(1, 1440).default(15),
   /** Also write invitation links to the server log (for installations without mail). */
-  logInviteLinks: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  logInviteLinks: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+  /** PEM file of extra CA certificates trusted for https OTLP receivers. */
+  otelCaFile: z.string().min(1).optional(),
+  /** First retry delay of OTLP delivery after a transient failure, ms; it doubles per failure. */
+  otelRetryBaseMs: intFromString(10, 600_000).default(1000),
+  /** Longest retry delay of OTLP delivery after transient failures, ms. */
+  otelRetryMaxMs: intFromString(10, 3_600_000).default(300_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -57,6 +63,9 @@ export const envNames: Record<keyof Config, string> = {
   loginMaxFailuresPerIp: 'AUDITUM_LOGIN_MAX_FAILURES_PER_IP',
   loginWindowMinutes: 'AUDITUM_LOGIN_WINDOW_MINUTES',
   logInviteLinks: 'AUDITUM_LOG_INVITE_LINKS',
+  otelCaFile: 'AUDITUM_OTEL_CA_FILE',
+  otelRetryBaseMs: 'AUDITUM_OTEL_RETRY_BASE_MS',
+  otelRetryMaxMs: 'AUDITUM_OTEL_RETRY_MAX_MS',
 };
 
 export class ConfigError extends Error {}

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createApiKeyService } from './access/api-key.service.ts';
+import { createSecretBox } from './access/secret-box.ts';
 import { createSelfAudit } from './access/self-audit.ts';
 import { authRoutes } from './access/auth.routes.ts';
 import { credentialsRoutes } from './access/credentials.routes.ts';
@@ -25,6 +27,11 @@ import { startSearchIndexThread } from './events/search-index-thread.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
 import { queryRoutes } from './query/query.routes.ts';
+import { createOtelDeliveryWorker } from './otel/otel-delivery-worker.ts';
+import { createOtelExportRepo } from './otel/otel-export.repo.ts';
+import { otelExportRoutes } from './otel/otel-export.routes.ts';
+import { createOtelExportService } from './otel/otel-export.service.ts';
+import { createOtlpSender } from './otel/otlp-sender.ts';
 
 /** The services, built from one database; the CLI uses these without starting a server. */
 export function createServices(database: Database, config: Config) {
@@ -51,7 +58,20 @@ export function createServices(database: Database, config: Config) {
   const invites = createInviteService({ database, users, ttlMs: config.inviteTtlHours * 60 * minute });
   const tokens = createTokenService({ database, key: loadSigningKey(config.dataDir), accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   const setup = createSetupService({ database, users, orgs });
-  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, users, sessions, invites, tokens, setup };
+  const otelRepo = createOtelExportRepo(database);
+  const otlpSender = createOtlpSender(config.otelCaFile ? { ca: fs.readFileSync(config.otelCaFile) } : {});
+  // The worker is built later (startApp); a configuration change wakes it through this hook.
+  const otelHooks = { onConfigured: (_orgId: string) => {} };
+  const otelExport = createOtelExportService({
+    repo: otelRepo,
+    store,
+    orgs,
+    secrets: createSecretBox({ dataDir: config.dataDir }),
+    sender: otlpSender,
+    selfAudit,
+    onConfigured: (orgId) => otelHooks.onConfigured(orgId),
+  });
+  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -88,12 +108,26 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   membersRoutes(app, { auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
   credentialsRoutes(app, { auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
   settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
+  otelExportRoutes(app, { otelExport: services.otelExport, auth });
 
   let address = '';
   const baseUrl = () => config.publicUrl?.replace(/\/$/, '') ?? address.replace('0.0.0.0', 'localhost');
   address = await app.listen({ port: config.port, host: config.host });
+  const otelWorker = createOtelDeliveryWorker({
+    repo: services.otelRepo,
+    store: services.store,
+    orgs: services.orgs,
+    service: services.otelExport,
+    sender: services.otlpSender,
+    logger,
+    retryBaseMs: config.otelRetryBaseMs,
+    retryMaxMs: config.otelRetryMaxMs,
+  });
+  services.otelHooks.onConfigured = () => otelWorker.wake();
+  otelWorker.start();
   const tasks = [
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
+    otelWorker,
   ];
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
   const setupToken = await services.setup.tokenIfNeeded();

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
 import * as m0001 from './migrations/0001-core.ts';
+import * as m0003 from './migrations/0003-otel.ts';
 import * as m0004 from './migrations/0004-access.ts';
 
 type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> };
@@ -8,6 +9,7 @@ type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<v
 /** Numbered migrations, in order. A new migration is a new file added here. */
 const migrations: Record<string, MigrationModule> = {
   '0001-core': m0001,
+  '0003-otel': m0003,
   '0004-access': m0004,
 };
 

@@ -137,13 +137,24 @@ export function createEventStore(database: Database) {
     return { lastSeq: row?.last_seq ?? 0, lastHash: row?.last_hash ?? GENESIS_HASH };
   }
 
+  /** The seq of the first entry received at or after `receivedAtMs`, or undefined if none was (a starting point for backfills). */
+  async function firstSeqReceivedFrom(orgId: string, receivedAtMs: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('events')
+      .select((eb) => eb.fn.min('seq').as('seq'))
+      .where('org_id', '=', orgId)
+      .where('received_at', '>=', receivedAtMs)
+      .executeTakeFirst();
+    return row?.seq == null ? undefined : Number(row.seq);
+  }
+
   /** Calls `listener(orgId, lastSeq)` after each committed append (live tail, background workers). */
   function onAppend(listener: (orgId: string, lastSeq: number) => void): () => void {
     listeners.add(listener);
     return () => listeners.delete(listener);
   }
 
-  return { append, get, bySeq, head, onAppend };
+  return { append, get, bySeq, head, firstSeqReceivedFrom, onAppend };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

@@ -1,0 +1,174 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { EventStore } from '../events/event-store.ts';
+import type { OrgService } from '../orgs/org.service.ts';
+import { entryToLogRecord, orgResource } from './log-record-mapping.ts';
+import type { OtelExportRepo } from './otel-export.repo.ts';
+import type { OtelExportService } from './otel-export.service.ts';
+import type { OtlpSender, SendOutcome } from './otlp-sender.ts';
+import { retryDelayMs } from './retry-backoff.ts';
+
+export interface OtelDeliveryWorkerDeps {
+  repo: OtelExportRepo;
+  store: EventStore;
+  orgs: OrgService;
+  service: OtelExportService;
+  sender: OtlpSender;
+  logger: FastifyBaseLogger;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Safety net for entries appended by another process (the CLI), which do not fire onAppend here. */
+  pollIntervalMs?: number;
+}
+
+/** Statuses the OTLP spec (and common proxies) use for "try again later"; the batch is resent with backoff. */
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Any other refusal will not fix itself: retried this slowly until the configuration changes. */
+export const PERMANENT_ERROR_RETRY_MS = 5 * 60 * 1000;
+/** Batches one destination may send per round before the others get their turn. */
+const BATCHES_PER_ROUND = 20;
+
+interface OrgState {
+  configVersion: number;
+  failures: number;
+  nextAttemptAt: number;
+}
+
+/**
+ * Follows each enabled destination's cursor through its organization's chain and sends the
+ * entries after it, in seq order and batches of at most max_batch_size, as OTLP logs. The
+ * cursor moves only after the receiver accepted a batch, so a crash, restart or outage resends
+ * rather than skips (at least once). Runs on timers and async I/O: ingest never waits for it.
+ */
+export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
+  const { repo, store, logger } = deps;
+  const pollIntervalMs = deps.pollIntervalMs ?? 1000;
+  const states = new Map<string, OrgState>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+  let abort = new AbortController();
+  let unsubscribe: (() => void) | undefined;
+
+  function schedule(delayMs: number) {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(wake, Math.max(0, delayMs));
+    timer.unref();
+  }
+
+  /** Runs a round now, or right after the current one. */
+  function wake() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = round()
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'otel export round failed');
+        return pollIntervalMs;
+      })
+      .then((nextDelay) => {
+        running = undefined;
+        if (again) {
+          again = false;
+          setImmediate(wake);
+        } else schedule(nextDelay);
+      });
+  }
+
+  /** One pass over the enabled destinations; resolves to the delay until the next pass is due. */
+  async function round(): Promise<number> {
+    let next = pollIntervalMs;
+    for (const row of await repo.enabledDestinations()) {
+      if (stopped) break;
+      let state = states.get(row.org_id);
+      // A changed configuration may have fixed the problem: retry it at once.
+      if (!state || state.configVersion !== row.config_version) {
+        state = { configVersion: row.config_version, failures: 0, nextAttemptAt: 0 };
+        states.set(row.org_id, state);
+      }
+      const now = Date.now();
+      if (now < state.nextAttemptAt) {
+        next = Math.min(next, state.nextAttemptAt - now);
+        continue;
+      }
+      const more = await deliver(row.org_id, state);
+      if (more) next = 0;
+      else if (state.nextAttemptAt > Date.now()) next = Math.min(next, state.nextAttemptAt - Date.now());
+    }
+    return next;
+  }
+
+  /** Sends batches for one organization until it is caught up, fails, or used its turn; true if more are waiting. */
+  async function deliver(orgId: string, state: OrgState): Promise<boolean> {
+    const row = await repo.destination(orgId);
+    if (!row || row.enabled !== 1 || row.config_version !== state.configVersion) return true;
+    const target = deps.service.target(row);
+    const resource = orgResource(await deps.orgs.byId(orgId));
+    for (let batch = 0; batch < BATCHES_PER_ROUND; batch++) {
+      if (stopped) return false;
+      const fromSeq = Number((await repo.delivery(orgId))?.delivered_seq ?? 0);
+      const entries = await store.bySeq(orgId, fromSeq, target.maxBatchSize);
+      if (entries.length === 0) return false;
+      const outcome = await deps.sender.send({
+        url: target.url,
+        protocol: target.protocol,
+        headers: target.headers,
+        records: entries.map((entry) => entryToLogRecord(entry, resource)),
+        signal: abort.signal,
+      });
+      if (stopped) return false;
+      const at = Date.now();
+      if (outcome.ok) {
+        state.failures = 0;
+        state.nextAttemptAt = 0;
+        await repo.recordSuccess(orgId, fromSeq, entries.at(-1)!.seq, at, { count: outcome.rejectedLogRecords, message: outcome.partialMessage });
+        if (outcome.rejectedLogRecords > 0) logger.warn({ orgId, rejected: outcome.rejectedLogRecords, message: outcome.partialMessage }, 'otel receiver rejected some log records');
+        continue;
+      }
+      state.failures += 1;
+      const delay = failureDelay(outcome, state.failures);
+      state.nextAttemptAt = at + delay;
+      await repo.recordError(orgId, at, outcome.status, outcome.message);
+      logger.warn({ orgId, status: outcome.status, error: outcome.message, retryInMs: delay }, 'otel export failed; will retry');
+      return false;
+    }
+    return true;
+  }
+
+  function failureDelay(outcome: Exclude<SendOutcome, { ok: true }>, failures: number): number {
+    if (outcome.kind === 'http' && !TRANSIENT_STATUSES.has(outcome.status)) return PERMANENT_ERROR_RETRY_MS;
+    return retryDelayMs({
+      attempt: failures,
+      baseMs: deps.retryBaseMs,
+      maxMs: deps.retryMaxMs,
+      ...(outcome.kind === 'http' && outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+    });
+  }
+
+  return {
+    /** Starts following the chains; new entries and configuration changes wake it at once. */
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      abort = new AbortController();
+      unsubscribe = store.onAppend(() => wake());
+      wake();
+    },
+    /** Nudges the worker (after a configuration change). */
+    wake,
+    /** Stops: cancels an in-flight request (it will be resent after restart) and waits for the round to end. */
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      unsubscribe?.();
+      abort.abort();
+      await running;
+    },
+  };
+}
+
+export type OtelDeliveryWorker = ReturnType<typeof createOtelDeliveryWorker>;

@@ -1,0 +1,30 @@
+import type { AuthGuard } from '../http/auth.ts';
+import { errorResponses } from '../http/schemas.ts';
+import type { App } from '../http/types.ts';
+import { otelExportViewSchema, putOtelExportSchema, testResultSchema } from './otel-export.schemas.ts';
+import type { OtelExportService } from './otel-export.service.ts';
+
+/** GET/PUT /v1/otel-export and POST /v1/otel-export/test. */
+export function otelExportRoutes(app: App, deps: { otelExport: OtelExportService; auth: AuthGuard }) {
+  // TODO(roles): owner/admin
+  const adminOnly = deps.auth.requireScope('admin');
+  const common = { tags: ['otel-export'], security: [{ bearer: [] }] };
+
+  app.get('/v1/otel-export', {
+    schema: { ...common, summary: 'OTLP log export settings and delivery status', response: { 200: otelExportViewSchema, ...errorResponses } },
+    onRequest: adminOnly,
+    handler: async (request) => deps.otelExport.get(request.principal!.orgId),
+  });
+
+  app.put('/v1/otel-export', {
+    schema: { ...common, summary: 'Configure OTLP log export (one destination per organization)', body: putOtelExportSchema, response: { 200: otelExportViewSchema, ...errorResponses } },
+    onRequest: adminOnly,
+    handler: async (request) => deps.otelExport.put(request.principal!.orgId, request.body, request.principal!.actor, request),
+  });
+
+  app.post('/v1/otel-export/test', {
+    schema: { ...common, summary: 'Send one marked test record to the configured destination', response: { 200: testResultSchema, ...errorResponses } },
+    onRequest: adminOnly,
+    handler: async (request) => deps.otelExport.sendTest(request.principal!.orgId),
+  });
+}

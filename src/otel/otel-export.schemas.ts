@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { rfc3339 } from '../events/event.schemas.ts';
+
+/** What a stored header value is shown as: values are write-only. */
+export const MASK = '****';
+export const MAX_HEADERS = 32;
+export const DEFAULT_BATCH_SIZE = 100;
+/** Headers the exporter sets itself; a configured value would break the request. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection', 'user-agent']);
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export const endpointUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL, e.g. https://collector.example.com/v1/logs' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
+    // Credentials in the URL would be shown by GET and written to the audit log; headers keep them secret.
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain credentials; send them as a header' });
+  })
+  .describe('the OTLP/HTTP logs endpoint, usually ending in /v1/logs');
+
+const headersSchema = z
+  .record(z.string(), z.string())
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > MAX_HEADERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_HEADERS} headers` });
+    const seen = new Set<string>();
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      if (!TOKEN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name' });
+      else if (RESERVED_HEADERS.has(lower)) ctx.addIssue({ code: 'custom', path: [name], message: 'is set by Auditum and cannot be configured' });
+      else if (seen.has(lower)) ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (header names are case-insensitive)' });
+      seen.add(lower);
+      const value = headers[name]!;
+      if (value.length > 8192 || !HEADER_VALUE.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be at most 8,192 characters without line breaks or control characters' });
+    }
+  })
+  .describe(`header name -> value, sent with every request; a value of "${MASK}" keeps the stored one`);
+
+export const protocolSchema = z.enum(['http/protobuf', 'http/json']);
+
+export const putOtelExportSchema = z.strictObject({
+  endpoint_url: endpointUrlSchema,
+  headers: headersSchema.default({}),
+  max_batch_size: z.number().int().min(1).max(1000).default(DEFAULT_BATCH_SIZE).describe('log records per request, 1-1000'),
+  protocol: protocolSchema.default('http/protobuf'),
+  enabled: z.boolean().default(true),
+  start: z
+    .union([z.literal('now'), rfc3339])
+    .optional()
+    .describe('where delivery starts: "now" (entries appended from now on; the default for a new destination) or an RFC 3339 time (backfill entries received from then on). Omitted on an update: delivery continues where it is'),
+});
+
+export type PutOtelExport = z.infer<typeof putOtelExportSchema>;
+
+export const otelExportViewSchema = z.object({
+  endpoint_url: z.string(),
+  headers: z.record(z.string(), z.literal(MASK)),
+  max_batch_size: z.number().int(),
+  protocol: protocolSchema,
+  enabled: z.boolean(),
+  start: z.string(),
+  updated_at: z.string(),
+  status: z.object({
+    state: z.enum(['disabled', 'failing', 'ok', 'idle']).describe('idle: nothing delivered or failed yet'),
+    last_error: z
+      .object({ at: z.string(), http_status: z.number().int().nullable().describe('null for a network error'), kind: z.enum(['http', 'network']), message: z.string() })
+      .nullable()
+      .describe('set while delivery is failing'),
+    last_success_at: z.string().nullable(),
+    delivered_seq: z.number().int().describe('the last entry seq the receiver accepted'),
+    pending: z.number().int().describe('entries waiting to be delivered'),
+    rejected_log_records: z.object({
+      total: z.number().int(),
+      last_at: z.string().nullable(),
+      last_count: z.number().int().nullable(),
+      last_message: z.string().nullable(),
+    }).describe('records the receiver reported as rejected (OTLP partial success)'),
+  }),
+});
+
+export type OtelExportView = z.infer<typeof otelExportViewSchema>;
+
+export const testResultSchema = z.object({
+  ok: z.boolean(),
+  http_status: z.number().int().nullable(),
+  message: z.string().nullable(),
+  rejected_log_records: z.number().int(),
+});
