@@ -18,6 +18,12 @@ export const configSchema = z.object({
   searchIndexIntervalMs: intFromString(10, 60_000).default(250),
   /** Rows the full-text indexer takes per step. */
   searchIndexBatch: intFromString(1, 100_000).default(256),
+  /** How often the retention purge runs, ms (daily). */
+  retentionIntervalMs: intFromString(1000, 2_147_483_647).default(86_400_000),
+  /** Sign a checkpoint for each organization with new entries this often, seconds (0 = never on a timer). */
+  checkpointIntervalSeconds: intFromString(0, 2_147_483).default(3600),
+  /** Also sign one as soon as an organization has this many entries past its latest checkpoint (0 = off). */
+  checkpointEveryEntries: intFromString(0, 1_000_000_000).default(10_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -32,6 +38,9 @@ export const envNames: Record<keyof Config, string> = {
   sqliteSync: 'AUDITUM_SQLITE_SYNC',
   searchIndexIntervalMs: 'AUDITUM_SEARCH_INDEX_INTERVAL_MS',
   searchIndexBatch: 'AUDITUM_SEARCH_INDEX_BATCH',
+  retentionIntervalMs: 'AUDITUM_RETENTION_INTERVAL_MS',
+  checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
+  checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
 };
 
 export class ConfigError extends Error {}

@@ -11,6 +11,13 @@ import { createServer } from './http/server.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
 import { createIntegrityService } from './integrity/integrity.service.ts';
 import { integrityRoutes } from './integrity/integrity.routes.ts';
+import { createCheckpointService } from './integrity/checkpoint.service.ts';
+import { checkpointRoutes } from './integrity/checkpoint.routes.ts';
+import { startCheckpointSchedule } from './integrity/checkpoint-schedule.ts';
+import { openSigningKeys } from './integrity/signing-keys.ts';
+import { createRetentionService } from './retention/retention.service.ts';
+import { retentionRoutes } from './retention/retention.routes.ts';
+import { startRetentionSchedule } from './retention/retention-schedule.ts';
 import { startSearchIndexThread } from './events/search-index-thread.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
@@ -23,9 +30,12 @@ export function createServices(database: Database, config: Config) {
   const query = createEventQuery(database);
   const orgs = createOrgService({ database });
   const apiKeys = createApiKeyService({ database });
-  const integrity = createIntegrityService({ store });
   const selfAudit = createSelfAudit({ store });
-  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit };
+  const retention = createRetentionService({ database, selfAudit });
+  const integrity = createIntegrityService({ store, anchors: retention });
+  const keys = openSigningKeys(config.dataDir);
+  const checkpoints = createCheckpointService({ database, store, integrity, orgs, keys });
+  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -46,11 +56,24 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   const app = await createServer({ logger, bodyLimit: config.bodyLimit });
   ingestRoutes(app, { store: services.store, auth });
   queryRoutes(app, { store: services.store, query: services.query, auth });
-  integrityRoutes(app, { integrity: services.integrity, auth });
+  integrityRoutes(app, { integrity: services.checkpoints, auth });
+  checkpointRoutes(app, { checkpoints: services.checkpoints, keys: services.keys, auth });
+  retentionRoutes(app, { retention: services.retention, auth });
+  // The first start generates the checkpoint signing key.
+  services.keys.active();
 
   const address = await app.listen({ port: config.port, host: config.host });
   const tasks = [
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
+    startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),
+    startCheckpointSchedule({
+      checkpoints: services.checkpoints,
+      store: services.store,
+      orgIds: services.orgs.ids,
+      intervalSeconds: config.checkpointIntervalSeconds,
+      everyEntries: config.checkpointEveryEntries,
+      logger,
+    }),
   ];
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
 

@@ -1,12 +1,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
 import * as m0001 from './migrations/0001-core.ts';
+import * as m0002 from './migrations/0002-integrity.ts';
 
 type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> };
 
 /** Numbered migrations, in order. A new migration is a new file added here. */
 const migrations: Record<string, MigrationModule> = {
   '0001-core': m0001,
+  '0002-integrity': m0002,
 };
 
 function provider(adapter: DialectAdapter): MigrationProvider {

@@ -45,7 +45,12 @@ export function createOrgService({ database }: { database: Database }) {
     return toOrg(row);
   }
 
-  return { create, bySlug, byId };
+  /** Every organization's id (background jobs walk them). */
+  async function ids(): Promise<string[]> {
+    return (await db.selectFrom('orgs').select('id').orderBy('created_at').execute()).map((r) => r.id);
+  }
+
+  return { create, bySlug, byId, ids };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;
