@@ -10,7 +10,7 @@ const ED25519_ALG = 0x01;
 
 /** Raw 32-byte Ed25519 public key of a key object. */
 export function rawPublicKey(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32);
+  return (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'der', type: 'spki' }).subarray(-32);
 }
 
 /** Key ID: the first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key). */
