@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
+import { verifyExport } from './integrity/offline-verify.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { parseScopes } from './access/api-key.service.ts';
@@ -14,7 +17,14 @@ const USAGE = `usage: auditum <command>
   org create SLUG [--name NAME]                  create an organization
   apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--expires-days N]
                                                  create an API key; the key is the last line printed
-  verify --org SLUG                              verify an organization's hash chain (exit 1 if broken)
+  verify --org SLUG                              verify an organization's hash chain and latest checkpoint (exit 1 if broken)
+  verify --file export.jsonl [--checkpoint cp.txt --key pub.pem]
+                                                 verify an export offline: chain, signature, Merkle root (exit 1 if bad)
+  retention run [--org SLUG]                     purge entries past retention now (all organizations by default)
+  integrity export --org SLUG --out FILE         write the stored chain as JSONL, one entry per line, in seq order
+  integrity checkpoint --org SLUG [--out FILE] [--key-out FILE]
+                                                 sign a checkpoint now; print (or write) it, and the signing public key
+  integrity rotate-key                           start signing with a new key (old public keys stay listed)
   user create --org SLUG --email E [--role owner|admin|member] [--name NAME]
                                                  create a user (password read from AUDITUM_PASSWORD,
                                                  else generated and printed once as the last line)
@@ -45,6 +55,51 @@ async function serve(config: Config): Promise<number> {
   return 0;
 }
 
+type Flags = Partial<Record<'org' | 'out' | 'file' | 'checkpoint' | 'key' | 'key-out', string>>;
+
+/** `verify --file`: the offline verifier, needing no database. */
+async function verifyFile(values: Flags, io: Output): Promise<number> {
+  if (!fs.existsSync(values.file!)) throw new AppError(400, 'invalid_request', `no such file ${values.file}`);
+  if ((values.checkpoint === undefined) !== (values.key === undefined)) throw new AppError(400, 'invalid_request', '--checkpoint and --key go together');
+  const checkpoint = values.checkpoint ? { note: fs.readFileSync(values.checkpoint, 'utf8'), publicKeyPem: fs.readFileSync(values.key!, 'utf8') } : undefined;
+  const report = await verifyExport({ file: values.file!, checkpoint });
+  io.out(JSON.stringify(report));
+  return report.ok ? 0 : 1;
+}
+
+/** `integrity export | checkpoint | rotate-key`; undefined when the arguments match none. */
+async function integrityCommand(s: Services, sub: string | undefined, values: Flags, io: Output): Promise<number | undefined> {
+  if (sub === 'rotate-key') {
+    io.out(`now signing with key ${s.keys.rotate()}`);
+    return 0;
+  }
+  if (!values.org) return undefined;
+  const orgId = (await s.orgs.bySlug(values.org)).id;
+  if (sub === 'export' && values.out) {
+    const out = fs.createWriteStream(values.out);
+    let count = 0;
+    for (let after = (await s.retention.chainStart(orgId))?.seq ?? 0; ; ) {
+      const page = await s.store.bySeq(orgId, after, 1000);
+      if (page.length === 0) break;
+      for (const entry of page) if (!out.write(`${JSON.stringify(entry)}\n`)) await once(out, 'drain');
+      count += page.length;
+      after = page[page.length - 1]!.seq;
+    }
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    io.out(`wrote ${count} entries to ${values.out}`);
+    return 0;
+  }
+  if (sub === 'checkpoint') {
+    const cp = await s.checkpoints.create(orgId);
+    const key = s.keys.list().find((k) => k.key_id === cp.key_id)!;
+    if (values.out) fs.writeFileSync(values.out, cp.note);
+    else io.out(cp.note);
+    if (values['key-out']) fs.writeFileSync(values['key-out'], key.public_key_pem);
+    return 0;
+  }
+  return undefined;
+}
+
 /** Parses argv and runs the command; returns the exit code. */
 export async function runCli(argv: string[], io: Output = stdio): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -60,6 +115,11 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       'expires-days': { type: 'string' },
       email: { type: 'string' },
       role: { type: 'string' },
+      file: { type: 'string' },
+      checkpoint: { type: 'string' },
+      key: { type: 'string' },
+      out: { type: 'string' },
+      'key-out': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,9 +164,24 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       return 0;
     }
     if (command === 'verify' && values.org) {
-      const report = await withServices(config, async (s) => s.integrity.verify((await s.orgs.bySlug(values.org!)).id));
+      const report = await withServices(config, async (s) => s.checkpoints.verify((await s.orgs.bySlug(values.org!)).id));
       io.out(JSON.stringify(report));
       return report.ok ? 0 : 1;
+    }
+    if (command === 'verify' && values.file) return await verifyFile(values, io);
+    if (command === 'retention' && sub === 'run') {
+      const results = await withServices(config, async (s) => {
+        const ids = values.org ? [(await s.orgs.bySlug(values.org)).id] : await s.orgs.ids();
+        const out = [];
+        for (const id of ids) out.push(await s.retention.run(id));
+        return out;
+      });
+      for (const result of results) io.out(JSON.stringify(result));
+      return 0;
+    }
+    if (command === 'integrity') {
+      const code = await withServices(config, (s) => integrityCommand(s, sub, values, io));
+      if (code !== undefined) return code;
     }
     io.err(USAGE);
     return 2;

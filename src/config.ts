@@ -40,6 +40,12 @@ export const configSchema = z.object({
   otelRetryBaseMs: intFromString(10, 600_000).default(1000),
   /** Longest retry delay of OTLP delivery after transient failures, ms. */
   otelRetryMaxMs: intFromString(10, 3_600_000).default(300_000),
+  /** How often the retention purge runs, ms (daily). */
+  retentionIntervalMs: intFromString(1000, 2_147_483_647).default(86_400_000),
+  /** Sign a checkpoint for each organization with new entries this often, seconds (0 = never on a timer). */
+  checkpointIntervalSeconds: intFromString(0, 2_147_483).default(3600),
+  /** Also sign one as soon as an organization has this many entries past its latest checkpoint (0 = off). */
+  checkpointEveryEntries: intFromString(0, 1_000_000_000).default(10_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -66,6 +72,9 @@ export const envNames: Record<keyof Config, string> = {
   otelCaFile: 'AUDITUM_OTEL_CA_FILE',
   otelRetryBaseMs: 'AUDITUM_OTEL_RETRY_BASE_MS',
   otelRetryMaxMs: 'AUDITUM_OTEL_RETRY_MAX_MS',
+  retentionIntervalMs: 'AUDITUM_RETENTION_INTERVAL_MS',
+  checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
+  checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
 };
 
 export class ConfigError extends Error {}

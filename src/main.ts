@@ -23,6 +23,13 @@ import { createServer } from './http/server.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
 import { createIntegrityService } from './integrity/integrity.service.ts';
 import { integrityRoutes } from './integrity/integrity.routes.ts';
+import { createCheckpointService } from './integrity/checkpoint.service.ts';
+import { checkpointRoutes } from './integrity/checkpoint.routes.ts';
+import { startCheckpointSchedule } from './integrity/checkpoint-schedule.ts';
+import { openSigningKeys } from './integrity/signing-keys.ts';
+import { createRetentionService } from './retention/retention.service.ts';
+import { retentionRoutes } from './retention/retention.routes.ts';
+import { startRetentionSchedule } from './retention/retention-schedule.ts';
 import { startSearchIndexThread } from './events/search-index-thread.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
@@ -40,8 +47,11 @@ export function createServices(database: Database, config: Config) {
   const query = createEventQuery(database);
   const orgs = createOrgService({ database });
   const apiKeys = createApiKeyService({ database });
-  const integrity = createIntegrityService({ store });
   const selfAudit = createSelfAudit({ store });
+  const retention = createRetentionService({ database, selfAudit });
+  const integrity = createIntegrityService({ store, anchors: retention });
+  const keys = openSigningKeys(config.dataDir);
+  const checkpoints = createCheckpointService({ database, store, integrity, orgs, keys });
   const users = createUserService({ database });
   const minute = 60_000;
   const sessions = createSessionService({
@@ -71,7 +81,7 @@ export function createServices(database: Database, config: Config) {
     selfAudit,
     onConfigured: (orgId) => otelHooks.onConfigured(orgId),
   });
-  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
+  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -102,7 +112,11 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   });
   ingestRoutes(app, { store: services.store, auth });
   queryRoutes(app, { store: services.store, query: services.query, auth });
-  integrityRoutes(app, { integrity: services.integrity, auth });
+  integrityRoutes(app, { integrity: services.checkpoints, auth });
+  checkpointRoutes(app, { checkpoints: services.checkpoints, keys: services.keys, auth });
+  retentionRoutes(app, { retention: services.retention, auth });
+  // The first start generates the checkpoint signing key.
+  services.keys.active();
   const link = (pathAndQuery: string) => `${baseUrl()}${pathAndQuery}`;
   authRoutes(app, { auth, sessions: services.sessions, users: services.users, invites: services.invites, orgs: services.orgs, setup: services.setup, selfAudit: services.selfAudit, sessionMaxAgeMs: config.sessionMaxDays * 86_400_000 });
   membersRoutes(app, { auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
@@ -128,6 +142,15 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   const tasks = [
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
     otelWorker,
+    startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),
+    startCheckpointSchedule({
+      checkpoints: services.checkpoints,
+      store: services.store,
+      orgIds: services.orgs.ids,
+      intervalSeconds: config.checkpointIntervalSeconds,
+      everyEntries: config.checkpointEveryEntries,
+      logger,
+    }),
   ];
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
   const setupToken = await services.setup.tokenIfNeeded();

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
 import * as m0001 from './migrations/0001-core.ts';
+import * as m0002 from './migrations/0002-integrity.ts';
 import * as m0003 from './migrations/0003-otel.ts';
 import * as m0004 from './migrations/0004-access.ts';
 
@@ -9,6 +10,7 @@ type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<v
 /** Numbered migrations, in order. A new migration is a new file added here. */
 const migrations: Record<string, MigrationModule> = {
   '0001-core': m0001,
+  '0002-integrity': m0002,
   '0003-otel': m0003,
   '0004-access': m0004,
 };

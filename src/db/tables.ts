@@ -119,6 +119,31 @@ export interface SetupTokensTable {
   used_at: number | null;
 }
 
+export interface RetentionSettingsTable {
+  org_id: string;
+  retention_days: number | null;
+  legal_hold: number;
+  updated_at: number;
+}
+
+export interface RetentionAnchorsTable {
+  org_id: string;
+  seq: number;
+  hash: string;
+  /** JSON array of hex node hashes: the Merkle compact range of the purged prefix, largest first. */
+  merkle_frontier: string;
+  purged_at: number;
+}
+
+export interface CheckpointsTable {
+  org_id: string;
+  tree_size: number;
+  root_hash: string;
+  key_id: string;
+  note: string;
+  created_at: number;
+}
+
 export interface Tables {
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
@@ -130,4 +155,7 @@ export interface Tables {
   invites: InvitesTable;
   oauth_clients: OauthClientsTable;
   setup_tokens: SetupTokensTable;
+  retention_settings: RetentionSettingsTable;
+  retention_anchors: RetentionAnchorsTable;
+  checkpoints: CheckpointsTable;
 }

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
-import type { IntegrityService } from './integrity.service.ts';
+import type { VerifyReport } from './chain-verifier.ts';
 
-/** GET /v1/integrity/verify: walks the caller's organization's chain. */
-export function integrityRoutes(app: App, deps: { integrity: IntegrityService; auth: AuthGuard }) {
+/** GET /v1/integrity/verify: walks the caller's organization's chain (and its latest checkpoint). */
+export function integrityRoutes(app: App, deps: { integrity: { verify(orgId: string): Promise<VerifyReport> }; auth: AuthGuard }) {
   app.get('/v1/integrity/verify', {
     schema: {
       summary: "Verify the organization's hash chain",

@@ -50,7 +50,12 @@ export function createOrgService({ database }: { database: Database }) {
     return byId(id);
   }
 
-  return { create, bySlug, byId, rename };
+  /** Every organization's id (background jobs walk them). */
+  async function ids(): Promise<string[]> {
+    return (await db.selectFrom('orgs').select('id').orderBy('created_at').execute()).map((r) => r.id);
+  }
+
+  return { create, bySlug, byId, rename, ids };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;

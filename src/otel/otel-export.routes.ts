@@ -6,8 +6,7 @@ import type { OtelExportService } from './otel-export.service.ts';
 
 /** GET/PUT /v1/otel-export and POST /v1/otel-export/test. */
 export function otelExportRoutes(app: App, deps: { otelExport: OtelExportService; auth: AuthGuard }) {
-  // TODO(roles): owner/admin
-  const adminOnly = deps.auth.requireScope('admin');
+  const adminOnly = deps.auth.require('settings');
   const common = { tags: ['otel-export'], security: [{ bearer: [] }] };
 
   app.get('/v1/otel-export', {

@@ -52,6 +52,8 @@ export interface TestApp {
   createUser(orgId: string, email: string, role: Role): Promise<string>;
   /** Signs in through the API; the session's cookie and CSRF token go on later requests via `as`. */
   signIn(email: string, password?: string, org?: string): Promise<Session>;
+  /** A session opened directly through the service: nothing is recorded in the audit log. */
+  quietSession(email: string, org?: string): Promise<Session>;
   close(): Promise<void>;
 }
 
@@ -105,11 +107,19 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
     return { cookie: setCookie.split(';')[0]!, csrf: res.body.csrf_token, me: res.body };
   }
 
+  async function quietSession(email: string, orgSlug?: string): Promise<Session> {
+    const session = await app.services.sessions.login({ email, password: PASSWORD, org: orgSlug, ip: '127.0.0.1' }, async () => {
+      throw new Error(`quiet sign-in of ${email} failed`);
+    });
+    return { cookie: `auditum_session=${session.token}`, csrf: session.csrf, me: { user: { id: session.userId }, role: session.role } };
+  }
+
   return {
     app,
     url: app.url,
     createUser,
     signIn,
+    quietSession,
     dataDir,
     config,
     org,

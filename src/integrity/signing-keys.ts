@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { keyId, verifierKey } from './signed-note.ts';
+
+/** The name on every checkpoint signature line. */
+export const KEY_NAME = 'auditum';
+const FILE = 'checkpoint-keys.json';
+
+interface StoredKey {
+  key_id: string;
+  created_at: number;
+  private_pem: string;
+}
+
+export interface PublicKeyInfo {
+  name: string;
+  key_id: string;
+  active: boolean;
+  created_at: string;
+  public_key_pem: string;
+  /** C2SP verifier key string. */
+  verifier_key: string;
+}
+
+/**
+ * Ed25519 checkpoint signing keys, kept in `checkpoint-keys.json` in the data dir (mode 0600),
+ * generated on first use. Rotation appends a new key and makes it active; old keys stay so that
+ * old checkpoints can still be checked.
+ */
+export function openSigningKeys(dataDir: string) {
+  const file = path.join(dataDir, FILE);
+  let keys: StoredKey[] = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { keys: StoredKey[] }).keys : [];
+
+  function save() {
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  }
+
+  /** Adds a new key and makes it the one that signs; returns its id. */
+  function rotate(): string {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key_id = keyId(KEY_NAME, createPublicKey(privateKey)).toString('hex');
+    keys = [...keys, { key_id, created_at: Date.now(), private_pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }];
+    save();
+    return key_id;
+  }
+
+  /** The active (newest) key. */
+  function active(): { keyId: string; privateKey: KeyObject } {
+    if (keys.length === 0) rotate();
+    const newest = keys[keys.length - 1]!;
+    return { keyId: newest.key_id, privateKey: createPrivateKey(newest.private_pem) };
+  }
+
+  /** Every public key, newest first, old ones included. */
+  function list(): PublicKeyInfo[] {
+    return keys
+      .map((k, i) => {
+        const publicKey = createPublicKey(createPrivateKey(k.private_pem));
+        return {
+          name: KEY_NAME,
+          key_id: k.key_id,
+          active: i === keys.length - 1,
+          created_at: new Date(k.created_at).toISOString(),
+          public_key_pem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+          verifier_key: verifierKey(KEY_NAME, publicKey),
+        };
+      })
+      .reverse();
+  }
+
+  return { active, rotate, list };
+}
+
+export type SigningKeys = ReturnType<typeof openSigningKeys>;
