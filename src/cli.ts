@@ -10,6 +10,8 @@ import { randomToken } from './access/secrets.ts';
 import { ROLES } from './access/user.service.ts';
 import type { Role } from './db/tables.ts';
 import { createServices, startApp, type Services } from './main.ts';
+import { createLogger } from './log.ts';
+import { ensureWebBuilt } from './web/web-page.ts';
 
 const USAGE = `usage: auditum <command>
 
@@ -45,7 +47,9 @@ async function withServices<T>(config: Config, run: (services: Services) => Prom
 }
 
 async function serve(config: Config): Promise<number> {
-  const app = await startApp(config);
+  const logger = createLogger(config.logLevel);
+  await ensureWebBuilt(logger);
+  const app = await startApp(config, logger);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);

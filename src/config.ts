@@ -46,6 +46,8 @@ export const configSchema = z.object({
   checkpointIntervalSeconds: intFromString(0, 2_147_483).default(3600),
   /** Also sign one as soon as an organization has this many entries past its latest checkpoint (0 = off). */
   checkpointEveryEntries: intFromString(0, 1_000_000_000).default(10_000),
+  /** First retry delay of a failed background job (exports, webhooks), ms; it doubles per failure. */
+  jobRetryBaseMs: intFromString(10, 600_000).default(5000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -75,6 +77,7 @@ export const envNames: Record<keyof Config, string> = {
   retentionIntervalMs: 'AUDITUM_RETENTION_INTERVAL_MS',
   checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
   checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
+  jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',
 };
 
 export class ConfigError extends Error {}

@@ -15,6 +15,7 @@ import { loadSigningKey } from './access/signing-key.ts';
 import { createTokenService } from './access/token.service.ts';
 import { createUserService } from './access/user.service.ts';
 import { settingsRoutes } from './orgs/settings.routes.ts';
+import { webPageRoutes } from './web/web-page.ts';
 import { createEventQuery } from './events/event-query.ts';
 import { createEventStore } from './events/event-store.ts';
 import { createSearchIndexer } from './events/search-indexer.ts';
@@ -31,6 +32,8 @@ import { createRetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
 import { startRetentionSchedule } from './retention/retention-schedule.ts';
 import { startSearchIndexThread } from './events/search-index-thread.ts';
+import { createJobQueue } from './jobs/job-queue.ts';
+import { startJobRunner, type JobHandler } from './jobs/job-runner.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
 import { queryRoutes } from './query/query.routes.ts';
@@ -68,6 +71,7 @@ export function createServices(database: Database, config: Config) {
   const invites = createInviteService({ database, users, ttlMs: config.inviteTtlHours * 60 * minute });
   const tokens = createTokenService({ database, key: loadSigningKey(config.dataDir), accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   const setup = createSetupService({ database, users, orgs });
+  const jobs = createJobQueue(database);
   const otelRepo = createOtelExportRepo(database);
   const otlpSender = createOtlpSender(config.otelCaFile ? { ca: fs.readFileSync(config.otelCaFile) } : {});
   // The worker is built later (startApp); a configuration change wakes it through this hook.
@@ -81,7 +85,7 @@ export function createServices(database: Database, config: Config) {
     selfAudit,
     onConfigured: (orgId) => otelHooks.onConfigured(orgId),
   });
-  return { database, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
+  return { database, jobs, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -124,6 +128,8 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
 
+  await webPageRoutes(app);
+
   let address = '';
   const baseUrl = () => config.publicUrl?.replace(/\/$/, '') ?? address.replace('0.0.0.0', 'localhost');
   address = await app.listen({ port: config.port, host: config.host });
@@ -139,7 +145,10 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   });
   services.otelHooks.onConfigured = () => otelWorker.wake();
   otelWorker.start();
+  // Each module that queues background work registers its handler here, by job kind.
+  const jobHandlers: Record<string, JobHandler> = {};
   const tasks = [
+    startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
     otelWorker,
     startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001-core.ts';
 import * as m0002 from './migrations/0002-integrity.ts';
 import * as m0003 from './migrations/0003-otel.ts';
 import * as m0004 from './migrations/0004-access.ts';
+import * as m0005 from './migrations/0005-jobs.ts';
 
 type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> };
 
@@ -13,6 +14,7 @@ const migrations: Record<string, MigrationModule> = {
   '0002-integrity': m0002,
   '0003-otel': m0003,
   '0004-access': m0004,
+  '0005-jobs': m0005,
 };
 
 function provider(adapter: DialectAdapter): MigrationProvider {

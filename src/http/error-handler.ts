@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
+import { wantsPage } from '../web/web-page.ts';
 
 /** Codes for the 4xx errors Fastify raises itself, before our handlers run. */
 const fastifyCodes: Record<string, string> = {
@@ -28,5 +29,6 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  if (wantsPage(request.method, request.url, request.headers.accept)) return reply.type('text/html').sendFile('index.html');
   return reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
 }

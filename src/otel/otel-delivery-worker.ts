@@ -5,7 +5,7 @@ import { entryToLogRecord, orgResource } from './log-record-mapping.ts';
 import type { OtelExportRepo } from './otel-export.repo.ts';
 import type { OtelExportService } from './otel-export.service.ts';
 import type { OtlpSender, SendOutcome } from './otlp-sender.ts';
-import { retryDelayMs } from './retry-backoff.ts';
+import { retryDelayMs } from '../jobs/retry-backoff.ts';
 
 export interface OtelDeliveryWorkerDeps {
   repo: OtelExportRepo;

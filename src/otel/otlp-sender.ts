@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { parseRetryAfter } from './retry-backoff.ts';
+import { parseRetryAfter } from '../jobs/retry-backoff.ts';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelayMs } from '../../src/otel/retry-backoff.ts';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelayMs } from '../../src/jobs/retry-backoff.ts';
 
 describe('retryDelayMs', () => {
   const base = { baseMs: 1000, maxMs: 60_000 };

@@ -1,4 +1,4 @@
-/** How long the delivery worker waits after a failed attempt; the one place retry timing is decided. */
+/** How long to wait after a failed attempt (OTEL delivery, jobs, webhooks): the one place retry timing is decided. */
 export interface BackoffInput {
   /** 1 for the first failure in a row, 2 for the second, ... */
   attempt: number;

@@ -1,0 +1,145 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Job } from './job.repo.ts';
+import type { JobQueue } from './job-queue.ts';
+import { retryDelayMs } from './retry-backoff.ts';
+
+/** Thrown by a handler when trying again cannot help (bad input, a target that is gone): the job fails at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+/** Thrown by a handler to be retried after a delay it knows (e.g. a Retry-After header), instead of the computed backoff. */
+export class RetryLaterError extends Error {
+  readonly delayMs: number;
+  constructor(message: string, delayMs: number) {
+    super(message);
+    this.name = 'RetryLaterError';
+    this.delayMs = delayMs;
+  }
+}
+
+export interface JobContext {
+  /** Aborted when the job is cancelled or the runner stops; long handlers check it between steps. */
+  signal: AbortSignal;
+}
+
+export type JobHandler = (job: Job<any>, context: JobContext) => Promise<void>;
+
+export interface JobRunnerOptions {
+  queue: JobQueue;
+  handlers: Record<string, JobHandler>;
+  logger: FastifyBaseLogger;
+  pollIntervalMs?: number;
+  /** How long a claim lasts without renewal; the runner renews it every third of this while a handler runs. */
+  leaseMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/**
+ * Runs queued jobs one at a time, in run_at order. A job that throws is retried with backoff
+ * until its max_attempts, then marked failed with the last error; a process that dies mid-job
+ * leaves it "running" with a lease that runs out, and start() puts such jobs back at once.
+ */
+export function startJobRunner(options: JobRunnerOptions) {
+  const { queue, handlers, logger } = options;
+  const repo = queue.repo;
+  const kinds = Object.keys(handlers);
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const retryMaxMs = options.retryMaxMs ?? 10 * 60_000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let current: AbortController | undefined;
+
+  async function runOne(job: Job): Promise<void> {
+    const abort = new AbortController();
+    current = abort;
+    const renew = setInterval(() => {
+      repo.extendLease(job.id, leaseMs).then(
+        (stillRunning) => {
+          if (!stillRunning) abort.abort(new Error('job cancelled'));
+        },
+        (error: unknown) => logger.error({ err: error, jobId: job.id }, 'could not renew job lease'),
+      );
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    try {
+      await handlers[job.kind](job, { signal: abort.signal });
+      await repo.finish(job.id, 'completed', null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (abort.signal.aborted && stopped) return; // left running: the next start releases it
+      if (abort.signal.aborted) return; // cancelled: the row already says so
+      if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
+        logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: error }, 'job failed');
+        await repo.finish(job.id, 'failed', message);
+      } else {
+        const delay = error instanceof RetryLaterError ? error.delayMs : retryDelayMs({ attempt: job.attempts, baseMs: retryBaseMs, maxMs: retryMaxMs });
+        logger.info({ jobId: job.id, kind: job.kind, attempts: job.attempts, delayMs: delay, error: message }, 'job will be retried');
+        await repo.retryAt(job.id, Date.now() + delay, message);
+      }
+    } finally {
+      clearInterval(renew);
+      current = undefined;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (!stopped) {
+      const job = await repo.claim(kinds, leaseMs);
+      if (!job) return;
+      await runOne(job);
+    }
+  }
+
+  function wake() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = drain()
+      .catch((error: unknown) => logger.error({ err: error }, 'job runner round failed'))
+      .then(() => {
+        running = undefined;
+        if (stopped) return;
+        if (again) {
+          again = false;
+          setImmediate(wake);
+          return;
+        }
+        timer = setTimeout(wake, pollIntervalMs);
+        timer.unref();
+      });
+  }
+
+  const unsubscribe = queue.onEnqueue((job) => {
+    if (kinds.includes(job.kind)) wake();
+  });
+  const started = repo.releaseAll().then((released) => {
+    if (released > 0) logger.info({ released }, 'resuming jobs left running by a previous process');
+    wake();
+  });
+
+  return {
+    wake,
+    /** Stops taking jobs; a job in progress is aborted and left for the next start to resume. */
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      clearTimeout(timer);
+      current?.abort(new Error('runner stopping'));
+      await started;
+      await running;
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof startJobRunner>;

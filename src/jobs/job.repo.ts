@@ -1,0 +1,154 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Database } from '../db/database.ts';
+
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  org_id: string | null;
+  kind: string;
+  /** JSON: what the handler needs; never a secret (the table is not encrypted). */
+  payload: string;
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Job<P = unknown> {
+  id: string;
+  orgId: string | null;
+  kind: string;
+  payload: P;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  runAt: number;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EnqueueInput {
+  kind: string;
+  orgId?: string | null;
+  payload: unknown;
+  maxAttempts?: number;
+  runAt?: number;
+  /** Use a known id (e.g. the export's id) so the caller can find its job again. */
+  id?: string;
+}
+
+function toJob(row: JobsTable): Job {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    kind: row.kind,
+    payload: JSON.parse(row.payload),
+    state: row.state,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    runAt: row.run_at,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The SQL of the job queue; only the job runner and `jobs/` call it. */
+export function createJobRepo(database: Database) {
+  const db = database.db.withTables<{ jobs: JobsTable }>();
+
+  async function enqueue(input: EnqueueInput, now = Date.now()): Promise<Job> {
+    const row: JobsTable = {
+      id: input.id ?? uuidv7(),
+      org_id: input.orgId ?? null,
+      kind: input.kind,
+      payload: JSON.stringify(input.payload ?? null),
+      state: 'queued',
+      attempts: 0,
+      max_attempts: input.maxAttempts ?? 5,
+      run_at: input.runAt ?? now,
+      locked_until: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await db.insertInto('jobs').values(row).execute();
+    return toJob(row);
+  }
+
+  /**
+   * Takes the next due job of the given kinds: a queued one whose time has come, or a running one
+   * whose lease ran out (its worker died). The lease and attempt count are set in the same
+   * transaction, so two runners never take the same job.
+   */
+  async function claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
+    if (kinds.length === 0) return undefined;
+    return db.transaction().execute(async (trx) => {
+      const due = await trx
+        .selectFrom('jobs')
+        .selectAll()
+        .where('kind', 'in', kinds)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
+            eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
+          ]),
+        )
+        .orderBy('run_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (!due) return undefined;
+      const claimed: JobsTable = { ...due, state: 'running', attempts: due.attempts + 1, locked_until: now + leaseMs, updated_at: now };
+      await trx.updateTable('jobs').set({ state: 'running', attempts: claimed.attempts, locked_until: claimed.locked_until, updated_at: now }).where('id', '=', due.id).execute();
+      return toJob(claimed);
+    });
+  }
+
+  /** Extends a running job's lease; false when the job is no longer running (cancelled meanwhile). */
+  async function extendLease(id: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+    const result = await db.updateTable('jobs').set({ locked_until: now + leaseMs, updated_at: now }).where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async function finish(id: string, state: 'completed' | 'failed', lastError: string | null, now = Date.now()): Promise<void> {
+    await db.updateTable('jobs').set({ state, locked_until: null, last_error: lastError, updated_at: now }).where('id', '=', id).where('state', '=', 'running').execute();
+  }
+
+  /** Puts a failed attempt back in the queue for a later try. */
+  async function retryAt(id: string, runAt: number, lastError: string, now = Date.now()): Promise<void> {
+    await db.updateTable('jobs').set({ state: 'queued', run_at: runAt, locked_until: null, last_error: lastError, updated_at: now }).where('id', '=', id).where('state', '=', 'running').execute();
+  }
+
+  /** Cancels a job that has not finished; true when it was queued or running. */
+  async function cancel(id: string, now = Date.now()): Promise<boolean> {
+    const result = await db.updateTable('jobs').set({ state: 'cancelled', locked_until: null, updated_at: now }).where('id', '=', id).where('state', 'in', ['queued', 'running']).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Jobs left running by a process that is gone become due at once (called at start-up, when this process is the only runner). */
+  async function releaseAll(now = Date.now()): Promise<number> {
+    const result = await db.updateTable('jobs').set({ state: 'queued', run_at: now, locked_until: null, updated_at: now }).where('state', '=', 'running').executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async function get(id: string): Promise<Job | undefined> {
+    const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Removes finished jobs older than `before` so the table does not grow forever. */
+  async function pruneFinished(before: number): Promise<number> {
+    const result = await db.deleteFrom('jobs').where('state', 'in', ['completed', 'failed', 'cancelled']).where('updated_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  return { enqueue, claim, extendLease, finish, retryAt, cancel, releaseAll, get, pruneFinished };
+}
+
+export type JobRepo = ReturnType<typeof createJobRepo>;

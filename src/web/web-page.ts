@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyBaseLogger } from 'fastify';
+import type { App } from '../http/types.ts';
+
+const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url));
+export const WEB_DIST = path.join(WEB_DIR, 'dist');
+
+const isBuilt = () => fs.existsSync(path.join(WEB_DIST, 'index.html'));
+
+/** Builds the React page with Vite when it has not been built yet (the first `npm start`). */
+export async function ensureWebBuilt(log: FastifyBaseLogger): Promise<void> {
+  if (isBuilt()) return;
+  log.info('building the web page (first start, about a minute)');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+/**
+ * Serves the built page at / with its assets; any other GET that accepts HTML and is not an API
+ * path gets index.html (client-side routes such as /audit-logs/events/:id). Only /embed may be framed.
+ */
+export async function webPageRoutes(app: App): Promise<void> {
+  if (!isBuilt()) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain').send('The web page is not built: run `npm run build:web` (npm start does it on first start).'));
+    return;
+  }
+  await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', index: false, wildcard: true, cacheControl: false });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'same-origin');
+      reply.header('cache-control', 'no-cache');
+      if (!request.url.startsWith('/embed')) reply.header('x-frame-options', 'DENY');
+    } else if (request.url.startsWith('/assets/')) {
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
+    }
+    return payload;
+  });
+}
+
+/** Whether a request that matched no route should get the page (a client-side route). */
+export function wantsPage(method: string, url: string, accept: string | undefined): boolean {
+  return method === 'GET' && !/^\/(v1|oauth)(\/|$)/.test(url) && (accept ?? '').includes('text/html') && isBuilt();
+}

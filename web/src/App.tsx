@@ -1,0 +1,70 @@
+import { Center, Loader } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { Layout } from './components/Layout.tsx';
+import { api, ApiError, setCsrf } from './lib/api.ts';
+import type { Me } from './lib/types.ts';
+import { AcceptInvitePage, LoginPage, SetupPage } from './pages/AuthPages.tsx';
+import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
+import { EmbedPage } from './pages/EmbedPage.tsx';
+import { ApiKeysPage, OauthClientsPage } from './pages/CredentialsPages.tsx';
+import { MembersPage } from './pages/MembersPage.tsx';
+import { HomePage } from './pages/HomePage.tsx';
+
+export const isAdmin = (me: Me) => me.role === 'owner' || me.role === 'admin';
+
+/** The signed-in user, or null when signed out. */
+export function useMe() {
+  return useQuery({
+    queryKey: ['me'],
+    queryFn: async () => {
+      try {
+        const me = await api<Me>('GET', '/v1/auth/me');
+        setCsrf(me.csrf_token);
+        return me;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+  });
+}
+
+function SignedIn() {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) {
+    return (
+      <Center h="100vh">
+        <Loader aria-label="Loading" />
+      </Center>
+    );
+  }
+  if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  return (
+    <Layout me={me.data}>
+      <Routes>
+        <Route path="/" element={isAdmin(me.data) ? <Navigate to="/audit-logs" replace /> : <HomePage me={me.data} />} />
+        <Route path="/audit-logs" element={<AuditLogsPage me={me.data} />} />
+        <Route path="/audit-logs/events/:id" element={<AuditLogsPage me={me.data} />} />
+        <Route path="/settings/members" element={<MembersPage me={me.data} />} />
+        <Route path="/settings/api-keys" element={<ApiKeysPage me={me.data} />} />
+        <Route path="/settings/oauth-clients" element={<OauthClientsPage me={me.data} />} />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    </Layout>
+  );
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/invite" element={<AcceptInvitePage />} />
+      <Route path="/embed/*" element={<EmbedPage />} />
+      <Route path="/*" element={<SignedIn />} />
+    </Routes>
+  );
+}

@@ -1,0 +1,141 @@
+import { Alert, Badge, Code, Divider, Drawer, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { IconShieldCheck, IconShieldX } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { api, ApiError, errorMessage } from '../lib/api.ts';
+import { formatLocalFull, formatUtc } from '../lib/format.ts';
+import { verifyEntryHash, verifyInclusion } from '../lib/integrity.ts';
+import type { Entry } from '../lib/types.ts';
+import { ActorCell, ResultBadge } from './EventsTable.tsx';
+import { CopyIcon, JsonView } from './JsonView.tsx';
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Stack gap={2}>
+      <Text size="xs" c="dimmed" fw={600} tt="uppercase">
+        {label}
+      </Text>
+      <div>{children}</div>
+    </Stack>
+  );
+}
+
+function Mono({ value }: { value: string | number }) {
+  return (
+    <Group gap={4} wrap="nowrap">
+      <Text ff="monospace" size="sm" style={{ wordBreak: 'break-all' }}>
+        {value}
+      </Text>
+      <CopyIcon value={String(value)} label="Copy" />
+    </Group>
+  );
+}
+
+interface Checkpoint {
+  tree_size: number;
+  created_at: string;
+}
+
+/** Checks the entry's own hash in the browser, and its inclusion in the latest signed checkpoint. */
+function IntegrityIndicator({ entry }: { entry: Entry }) {
+  const check = useQuery({
+    queryKey: ['integrity', entry.id],
+    queryFn: async () => {
+      const hashOk = await verifyEntryHash(entry);
+      const checkpoints = await api<{ history: Checkpoint[]; latest: Checkpoint | null }>('GET', '/v1/integrity/checkpoints?limit=1000');
+      const covering = [...checkpoints.history].filter((c) => c.tree_size >= entry.seq).sort((a, b) => a.tree_size - b.tree_size);
+      if (!covering.length) return { hashOk, checkpoint: null };
+      try {
+        const proof = await api<{ leaf_index: number; tree_size: number; root_hash: string; audit_path: string[] }>('GET', `/v1/events/${encodeURIComponent(entry.id)}/proof?tree_size=${covering[0]!.tree_size}`);
+        const included = await verifyInclusion(entry.hash, proof.leaf_index, proof.tree_size, proof.audit_path, proof.root_hash);
+        const ordered = [...checkpoints.history].sort((a, b) => a.tree_size - b.tree_size || a.created_at.localeCompare(b.created_at));
+        return { hashOk, checkpoint: { number: ordered.indexOf(covering[0]!) + 1, signed: covering[0]!.created_at, included } };
+      } catch (error) {
+        if (error instanceof ApiError && error.status < 500) return { hashOk, checkpoint: null };
+        throw error;
+      }
+    },
+  });
+  if (check.isPending) return <Loader size="sm" aria-label="Checking integrity" />;
+  if (check.isError) return <Alert color="red">{errorMessage(check.error)}</Alert>;
+  const { hashOk, checkpoint } = check.data;
+  const ok = hashOk && (checkpoint === null || checkpoint.included);
+  return (
+    <Alert color={ok ? 'teal' : 'red'} icon={ok ? <IconShieldCheck /> : <IconShieldX />} title={ok ? 'Integrity verified' : 'Integrity check failed'} aria-label="Integrity">
+      <Stack gap={2}>
+        <Text size="sm">{hashOk ? 'The entry hash matches its content (checked in your browser).' : 'The entry hash does not match its content.'}</Text>
+        <Text size="sm">
+          {checkpoint
+            ? checkpoint.included
+              ? `Included in checkpoint #${checkpoint.number}, signed ${formatLocalFull(checkpoint.signed)}.`
+              : `The inclusion proof for checkpoint #${checkpoint.number} does not verify.`
+            : 'Not in a signed checkpoint yet; the next checkpoint will include it.'}
+        </Text>
+      </Stack>
+    </Alert>
+  );
+}
+
+/** The details drawer (also a deep link): overview, request, technical information, metadata, integrity. */
+export function EventDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
+  const entry = useQuery({ queryKey: ['event', id], queryFn: () => api<Entry>('GET', `/v1/events/${encodeURIComponent(id!)}`), enabled: id !== null });
+  const e = entry.data;
+  return (
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={<Title order={3}>Event details</Title>} closeButtonProps={{ 'aria-label': 'Close details' }}>
+      {entry.isPending && <Loader aria-label="Loading event" />}
+      {entry.isError && <Alert color="red">{errorMessage(entry.error)}</Alert>}
+      {e && (
+        <Stack gap="lg">
+          <section aria-label="Event overview">
+            <Title order={4} mb="sm">Event overview</Title>
+            <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md">
+              <Field label="Timestamp">
+                <Text size="sm">{formatLocalFull(e.occurred_at)}</Text>
+                <Text size="xs" c="dimmed">{formatUtc(e.occurred_at)}</Text>
+              </Field>
+              <Field label="Result"><ResultBadge result={e.result} /></Field>
+              <Field label="Actor"><ActorCell actor={e.actor} /></Field>
+              <Field label="Event type"><Badge variant="light" tt="none">{e.type}</Badge> <Text span size="xs" c="dimmed">{e.category}</Text></Field>
+              <Field label="Action"><Text size="sm">{e.action ?? '—'}</Text></Field>
+              <Field label="Resource">{e.target ? <Text size="sm">{e.target.type} · {e.target.id}{e.target.name ? ` (${e.target.name})` : ''}</Text> : <Text size="sm">—</Text>}</Field>
+              <Field label="Project"><Text size="sm">{e.project ? `${e.project.name ?? ''} ${e.project.id}`.trim() : '—'}</Text></Field>
+              <Field label="IP address"><Text size="sm">{e.ip ?? '—'}</Text></Field>
+            </SimpleGrid>
+          </section>
+          <Divider />
+          <section aria-label="Request details">
+            <Title order={4} mb="sm">Request details</Title>
+            {e.request ? (
+              <Stack gap="sm">
+                <Code block>{`${e.request.method} ${e.request.path}${e.request.status ? `  →  ${e.request.status}` : ''}`}</Code>
+                {e.request.body !== undefined && <Field label="Request body"><JsonView value={e.request.body} label="request body" /></Field>}
+                {e.request.response !== undefined && <Field label="Response"><JsonView value={e.request.response} label="response" /></Field>}
+                {e.user_agent && <Field label="User agent"><Text size="sm">{e.user_agent}</Text></Field>}
+              </Stack>
+            ) : (
+              <Text size="sm" c="dimmed">No request was recorded with this event.</Text>
+            )}
+          </section>
+          <Divider />
+          <section aria-label="Technical information">
+            <Title order={4} mb="sm">Technical information</Title>
+            <Stack gap="xs">
+              <Field label="Event id"><Mono value={e.id} /></Field>
+              <Field label="Organization id"><Mono value={e.org_id} /></Field>
+              <Field label="Actor id"><Mono value={e.actor.id} /></Field>
+              <Field label="Sequence number"><Mono value={e.seq} /></Field>
+              <Field label="Hash"><Mono value={e.hash} /></Field>
+              <Field label="Received"><Text size="sm">{formatUtc(e.received_at)}</Text></Field>
+            </Stack>
+          </section>
+          <Divider />
+          <section aria-label="Metadata">
+            <Title order={4} mb="sm">Metadata</Title>
+            {e.metadata ? <JsonView value={e.metadata} label="metadata" /> : <Text size="sm" c="dimmed">No metadata.</Text>}
+          </section>
+          <IntegrityIndicator entry={e} />
+        </Stack>
+      )}
+    </Drawer>
+  );
+}

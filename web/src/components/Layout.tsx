@@ -1,0 +1,70 @@
+import { AppShell, Burger, Group, NavLink, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconKey, IconListDetails, IconLogout, IconPlugConnected, IconUsers } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { api } from '../lib/api.ts';
+import type { Me } from '../lib/types.ts';
+
+/** The page frame: header with the organization, navigation by role, and sign-out. */
+export function Layout({ me, children }: { me: Me; children: ReactNode }) {
+  const [opened, { toggle, close }] = useDisclosure();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const admin = me.role === 'owner' || me.role === 'admin';
+  const link = (to: string, label: string, icon: ReactNode) => (
+    <NavLink component={Link} to={to} label={label} leftSection={icon} active={location.pathname.startsWith(to)} onClick={close} />
+  );
+
+  async function signOut() {
+    await api('POST', '/v1/auth/logout');
+    queryClient.clear();
+    navigate('/login');
+  }
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Title order={3} c="indigo">Auditum</Title>
+            <Text c="dimmed" size="sm" truncate>
+              {me.org.name}
+            </Text>
+          </Group>
+          <Text size="sm" c="dimmed" visibleFrom="xs" truncate>
+            {me.user.email} · {me.role}
+          </Text>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Main">
+        <Stack gap={2} style={{ flex: 1 }}>
+          <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="xs">
+            {me.org.name}
+          </Text>
+          {admin && link('/audit-logs', 'Audit Logs', <IconListDetails size={18} />)}
+          {admin && (
+            <>
+              <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="md">
+                Settings
+              </Text>
+              {link('/settings/members', 'Members', <IconUsers size={18} />)}
+              {link('/settings/api-keys', 'API keys', <IconKey size={18} />)}
+              {link('/settings/oauth-clients', 'OAuth2 clients', <IconPlugConnected size={18} />)}
+            </>
+          )}
+        </Stack>
+        <UnstyledButton onClick={signOut} p="sm" aria-label="Sign out">
+          <Group gap="xs">
+            <IconLogout size={18} />
+            <Text size="sm">Sign out</Text>
+          </Group>
+        </UnstyledButton>
+      </AppShell.Navbar>
+      <AppShell.Main>{children}</AppShell.Main>
+    </AppShell>
+  );
+}

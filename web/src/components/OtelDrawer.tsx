@@ -1,0 +1,114 @@
+import { ActionIcon, Alert, Button, Drawer, Group, NumberInput, SegmentedControl, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { api, ApiError, errorMessage } from '../lib/api.ts';
+import { formatLocalFull } from '../lib/format.ts';
+
+interface OtelView {
+  endpoint_url: string;
+  headers: Record<string, string>;
+  max_batch_size: number;
+  protocol: 'http/protobuf' | 'http/json';
+  enabled: boolean;
+  status: {
+    state: 'disabled' | 'failing' | 'ok' | 'idle';
+    last_error: { at: string; http_status: number | null; kind: string; message: string } | null;
+    last_success_at: string | null;
+    pending: number;
+  };
+}
+
+/** "Configure OTEL Export": destination, headers (write-only), batch size, protocol, status and a test record. */
+export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const current = useQuery({
+    queryKey: ['otel-export'],
+    enabled: opened,
+    refetchInterval: opened ? 5000 : false,
+    queryFn: async () => {
+      try {
+        return await api<OtelView>('GET', '/v1/otel-export');
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  const [url, setUrl] = useState('');
+  const [headers, setHeaders] = useState<Array<{ name: string; value: string }>>([]);
+  const [batch, setBatch] = useState<number | string>(100);
+  const [protocol, setProtocol] = useState<'http/protobuf' | 'http/json'>('http/protobuf');
+  const [enabled, setEnabled] = useState(true);
+  useEffect(() => {
+    if (!current.data) return;
+    setUrl(current.data.endpoint_url);
+    setHeaders(Object.entries(current.data.headers).map(([name, value]) => ({ name, value })));
+    setBatch(current.data.max_batch_size);
+    setProtocol(current.data.protocol);
+    setEnabled(current.data.enabled);
+  }, [current.data]);
+
+  const save = useMutation({
+    mutationFn: () =>
+      api('PUT', '/v1/otel-export', { endpoint_url: url, headers: Object.fromEntries(headers.filter((h) => h.name).map((h) => [h.name, h.value])), max_batch_size: Number(batch), protocol, enabled }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['otel-export'] }),
+  });
+  const test = useMutation({ mutationFn: () => api<{ ok: boolean; http_status: number | null; message: string | null }>('POST', '/v1/otel-export/test') });
+  const status = current.data?.status;
+
+  return (
+    <Drawer opened={opened} onClose={onClose} position="right" size="lg" title={<Title order={3}>OTEL export</Title>} closeButtonProps={{ 'aria-label': 'Close OTEL export' }}>
+      <Stack>
+        {status?.last_error && status.state === 'failing' && (
+          <Alert color="red" title="Export is failing" role="alert">
+            {formatLocalFull(status.last_error.at)}: {status.last_error.http_status ? `HTTP ${status.last_error.http_status}` : 'network error'} · {status.last_error.message}
+          </Alert>
+        )}
+        {status && status.state !== 'failing' && (
+          <Alert color={status.state === 'disabled' ? 'gray' : 'teal'} title={status.state === 'disabled' ? 'Export is off' : 'Export is running'}>
+            {status.last_success_at ? `Last delivery ${formatLocalFull(status.last_success_at)}. ` : 'Nothing delivered yet. '}
+            {status.pending.toLocaleString()} entries waiting.
+          </Alert>
+        )}
+        <Text size="sm" c="dimmed">
+          Every new audit entry is sent to your OpenTelemetry backend as an OTLP log record.
+        </Text>
+        <TextInput label="Endpoint URL" placeholder="https://collector.example.com:4318/v1/logs" value={url} onChange={(e) => setUrl(e.currentTarget.value)} required />
+        <Stack gap={6}>
+          <Text size="sm" fw={500}>Headers</Text>
+          {headers.map((h, i) => (
+            <Group key={i} gap="xs" wrap="nowrap">
+              <TextInput aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => setHeaders(headers.map((x, j) => (j === i ? { ...x, name: e.currentTarget.value } : x)))} style={{ flex: 1 }} />
+              <TextInput aria-label={`Header ${i + 1} value`} placeholder="value (write-only)" value={h.value} onChange={(e) => setHeaders(headers.map((x, j) => (j === i ? { ...x, value: e.currentTarget.value } : x)))} style={{ flex: 1 }} />
+              <ActionIcon variant="subtle" color="red" aria-label={`Remove header ${i + 1}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
+                <IconTrash size={16} />
+              </ActionIcon>
+            </Group>
+          ))}
+          <Button variant="subtle" size="xs" leftSection={<IconPlus size={14} />} onClick={() => setHeaders([...headers, { name: '', value: '' }])} w="fit-content">
+            Add header
+          </Button>
+        </Stack>
+        <NumberInput label="Max batch size" min={1} max={1000} value={batch} onChange={setBatch} />
+        <Stack gap={4}>
+          <Text size="sm" fw={500}>Protocol</Text>
+          <SegmentedControl value={protocol} onChange={(v) => setProtocol(v as typeof protocol)} data={[{ value: 'http/protobuf', label: 'HTTP/protobuf' }, { value: 'http/json', label: 'HTTP/JSON' }]} />
+        </Stack>
+        <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+        {save.isError && <Alert color="red" role="alert">{errorMessage(save.error)}</Alert>}
+        {save.isSuccess && <Alert color="teal">Saved.</Alert>}
+        {test.data && <Alert color={test.data.ok ? 'teal' : 'red'}>{test.data.ok ? 'Test record delivered.' : `Test failed: ${test.data.http_status ? `HTTP ${test.data.http_status} ` : ''}${test.data.message ?? ''}`}</Alert>}
+        {test.isError && <Alert color="red">{errorMessage(test.error)}</Alert>}
+        <Group justify="space-between">
+          <Button variant="default" onClick={() => test.mutate()} loading={test.isPending} disabled={!current.data}>
+            Send test record
+          </Button>
+          <Button onClick={() => save.mutate()} loading={save.isPending}>
+            Save
+          </Button>
+        </Group>
+      </Stack>
+    </Drawer>
+  );
+}

@@ -1,0 +1,58 @@
+/** The web page talks to the server only through the public HTTP API. */
+
+let bearer: string | null = null;
+let csrf: string | null = null;
+
+/** Embedded mode: a viewer token instead of the session cookie. */
+export function setBearer(token: string | null) {
+  bearer = token;
+}
+
+export function setCsrf(token: string | null) {
+  csrf = token;
+}
+
+export function isEmbedded() {
+  return bearer !== null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Array<{ path?: string; field?: string; message: string }>,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  else if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: any = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(response.status, 'bad_response', `the server answered ${response.status} with something that is not JSON`);
+  }
+  if (!response.ok) {
+    const error = parsed?.error ?? {};
+    throw new ApiError(response.status, error.code ?? 'error', error.message ?? `request failed (${response.status})`, error.details);
+  }
+  return parsed as T;
+}
+
+/** A readable message for any error, with field details when the server named them. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) {
+    const details = error.details?.map((d) => `${d.field ?? d.path}: ${d.message}`).join('; ');
+    return details ? `${error.message} (${details})` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,96 @@
+/** The Audit Logs filters, kept in the URL so a filtered view can be shared and survives reload. */
+export type RangeKey = '24h' | '7d' | '30d' | 'this_month' | 'custom';
+
+export interface Filters {
+  types: string[];
+  actor: string;
+  target: string;
+  project: string;
+  results: string[];
+  range: RangeKey;
+  /** Custom range bounds, ISO strings (UTC). */
+  from: string;
+  to: string;
+  q: string;
+}
+
+export const RANGE_LABELS: Record<RangeKey, string> = {
+  '24h': 'Last 24 hours',
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+  this_month: 'This month',
+  custom: 'Custom range',
+};
+
+export const EMPTY_FILTERS: Filters = { types: [], actor: '', target: '', project: '', results: [], range: '24h', from: '', to: '', q: '' };
+
+export function readFilters(params: URLSearchParams): Filters {
+  const range = params.get('range') as RangeKey | null;
+  return {
+    types: params.getAll('type'),
+    actor: params.get('actor') ?? '',
+    target: params.get('target') ?? '',
+    project: params.get('project') ?? '',
+    results: params.getAll('result'),
+    range: range && range in RANGE_LABELS ? range : '24h',
+    from: params.get('from') ?? '',
+    to: params.get('to') ?? '',
+    q: params.get('q') ?? '',
+  };
+}
+
+/** URL parameters for the page (defaults left out). */
+export function writeFilters(filters: Filters): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const t of filters.types) params.append('type', t);
+  if (filters.actor) params.set('actor', filters.actor);
+  if (filters.target) params.set('target', filters.target);
+  if (filters.project) params.set('project', filters.project);
+  for (const r of filters.results) params.append('result', r);
+  if (filters.range !== '24h') params.set('range', filters.range);
+  if (filters.range === 'custom') {
+    if (filters.from) params.set('from', filters.from);
+    if (filters.to) params.set('to', filters.to);
+  }
+  if (filters.q) params.set('q', filters.q);
+  return params;
+}
+
+/** Query parameters for GET /v1/events. "This month" starts at the viewer's local month start. */
+export function apiQuery(filters: Filters, now = new Date()): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const t of filters.types) params.append('type', t);
+  if (filters.actor.trim()) params.set('actor', filters.actor.trim());
+  const target = filters.target.trim();
+  if (target) {
+    const colon = target.indexOf(':');
+    if (colon > 0) {
+      params.set('target_type', target.slice(0, colon));
+      params.set('target_id', target.slice(colon + 1));
+    } else params.set('target_id', target);
+  }
+  if (filters.project.trim()) params.set('project', filters.project.trim());
+  for (const r of filters.results) params.append('result', r);
+  if (filters.range === 'this_month') params.set('from', new Date(now.getFullYear(), now.getMonth(), 1).toISOString());
+  else if (filters.range === 'custom') {
+    if (filters.from) params.set('from', filters.from);
+    if (filters.to) params.set('to', filters.to);
+  } else params.set('range', filters.range);
+  if (filters.q.trim()) params.set('q', filters.q.trim());
+  return params;
+}
+
+/** Human descriptions of the active filters, for the empty state. */
+export function describeFilters(filters: Filters): string[] {
+  const out: string[] = [];
+  if (filters.types.length) out.push(`Event types: ${filters.types.join(', ')}`);
+  if (filters.actor) out.push(`Actor: ${filters.actor}`);
+  if (filters.target) out.push(`Target: ${filters.target}`);
+  if (filters.project) out.push(`Project: ${filters.project}`);
+  if (filters.results.length) out.push(`Result: ${filters.results.join(', ')}`);
+  out.push(`Time range: ${RANGE_LABELS[filters.range]}`);
+  if (filters.q) out.push(`Search: "${filters.q}"`);
+  return out;
+}
+
+export const hasFilters = (filters: Filters) => writeFilters(filters).toString() !== '';

@@ -1,0 +1,168 @@
+import { Alert, Badge, Button, Center, Group, Loader, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { IconDownload, IconPlugConnected } from '@tabler/icons-react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { EventDrawer } from '../components/EventDrawer.tsx';
+import { EventsTable } from '../components/EventsTable.tsx';
+import { ExportDialog } from '../components/ExportDialog.tsx';
+import { FiltersBar } from '../components/FiltersBar.tsx';
+import { OtelDrawer } from '../components/OtelDrawer.tsx';
+import { api, errorMessage } from '../lib/api.ts';
+import { apiQuery, describeFilters, EMPTY_FILTERS, readFilters, writeFilters, type Filters } from '../lib/filters.ts';
+import { formatCount } from '../lib/format.ts';
+import type { EventsPage, Me } from '../lib/types.ts';
+
+/** The Audit Logs table with its filters, live tail and drawers; shared by the app and the embed. */
+export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { embedded: boolean; eventId: string | null; openEvent: (id: string) => void; closeEvent: () => void }) {
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => readFilters(params), [params]);
+  const live = params.get('live') === '1';
+  const [otelOpen, setOtelOpen] = useState(false);
+  const [exportOpen, setExportOpen] = useState(false);
+
+  const setFilters = (next: Filters) => {
+    const search = writeFilters(next);
+    if (live) search.set('live', '1');
+    for (const keep of ['event']) if (params.get(keep)) search.set(keep, params.get(keep)!);
+    setParams(search, { replace: false });
+  };
+  const setLive = (on: boolean) => {
+    const search = new URLSearchParams(params);
+    if (on) search.set('live', '1');
+    else search.delete('live');
+    setParams(search, { replace: true });
+  };
+
+  const query = apiQuery(filters).toString();
+  const events = useInfiniteQuery({
+    queryKey: ['events', query],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => api<EventsPage>('GET', `/v1/events?${query}&limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : '&include_count=true'}`),
+    getNextPageParam: (last) => last.next_cursor,
+    refetchInterval: live ? 3000 : false,
+  });
+  const entries = useMemo(() => events.data?.pages.flatMap((p) => p.events) ?? [], [events.data]);
+  const count = events.data?.pages[0]?.count;
+
+  // Rows that appeared while live tail is on are highlighted.
+  const seen = useRef<Set<string> | null>(null);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  useEffect(() => {
+    if (!events.data) return;
+    const ids = entries.map((e) => e.id);
+    if (seen.current && live) {
+      const added = ids.filter((id) => !seen.current!.has(id));
+      if (added.length) setFresh((prev) => new Set([...prev, ...added]));
+    }
+    seen.current = new Set(ids);
+  }, [entries, live, events.data]);
+  useEffect(() => {
+    seen.current = null;
+    setFresh(new Set());
+  }, [query]);
+
+  // Infinite scroll: load the next page when the sentinel below the table comes into view.
+  const sentinel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const node = sentinel.current;
+    if (!node) return;
+    const observer = new IntersectionObserver((items) => {
+      if (items.some((i) => i.isIntersecting) && events.hasNextPage && !events.isFetchingNextPage) void events.fetchNextPage();
+    });
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [events]);
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <Group gap="sm" align="baseline">
+          <Title order={2}>Audit Logs</Title>
+          {count && (
+            <Badge variant="light" size="lg" aria-label="Matching events">
+              {formatCount(count)}
+            </Badge>
+          )}
+        </Group>
+        <Group gap="sm">
+          <Switch label="Live tail" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} />
+          {!embedded && (
+            <Button variant="default" leftSection={<IconPlugConnected size={16} />} onClick={() => setOtelOpen(true)}>
+              Configure OTEL Export
+            </Button>
+          )}
+          <Button leftSection={<IconDownload size={16} />} onClick={() => setExportOpen(true)}>
+            Export Log
+          </Button>
+        </Group>
+      </Group>
+      <Paper withBorder p="sm">
+        <FiltersBar filters={filters} onChange={setFilters} />
+      </Paper>
+      {events.isError && (
+        <Alert color="red" title="Could not load the audit log" role="alert">
+          {errorMessage(events.error)}
+        </Alert>
+      )}
+      <Paper withBorder>
+        <EventsTable entries={entries} loading={events.isPending || events.isFetchingNextPage} fresh={fresh} onOpen={(e) => openEvent(e.id)} />
+        {!events.isPending && !events.isError && entries.length === 0 && (
+          <Center p="xl">
+            <Stack align="center" gap="xs" role="status">
+              <Text fw={600}>No events match these filters</Text>
+              {describeFilters(filters).map((d) => (
+                <Text key={d} size="sm" c="dimmed">
+                  {d}
+                </Text>
+              ))}
+              <Button variant="light" onClick={() => setFilters(EMPTY_FILTERS)}>
+                Clear filters
+              </Button>
+            </Stack>
+          </Center>
+        )}
+        <div ref={sentinel} style={{ height: 1 }} />
+        {events.hasNextPage && (
+          <Center p="sm">
+            <Button variant="subtle" loading={events.isFetchingNextPage} onClick={() => events.fetchNextPage()}>
+              Load more
+            </Button>
+          </Center>
+        )}
+        {!events.hasNextPage && entries.length > 0 && (
+          <Text ta="center" size="xs" c="dimmed" p="sm">
+            End of the log for these filters
+          </Text>
+        )}
+      </Paper>
+      {events.isFetching && !events.isPending && live && <Loader size="xs" aria-label="Refreshing" />}
+      <EventDrawer id={eventId} onClose={closeEvent} />
+      {!embedded && <OtelDrawer opened={otelOpen} onClose={() => setOtelOpen(false)} />}
+      <ExportDialog opened={exportOpen} onClose={() => setExportOpen(false)} filters={filters} />
+    </Stack>
+  );
+}
+
+/** /audit-logs and the deep link /audit-logs/events/:id. */
+export function AuditLogsPage({ me }: { me: Me }) {
+  const { id } = useParams();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  if (me.role === 'member') {
+    return (
+      <Alert color="gray" title="Audit Logs" maw={640}>
+        Only organization admins can view audit logs.
+      </Alert>
+    );
+  }
+  const search = params.toString() ? `?${params}` : '';
+  return (
+    <AuditLogsView
+      embedded={false}
+      eventId={id ?? null}
+      openEvent={(eventId) => navigate(`/audit-logs/events/${encodeURIComponent(eventId)}${search}`)}
+      closeEvent={() => navigate(`/audit-logs${search}`)}
+    />
+  );
+}

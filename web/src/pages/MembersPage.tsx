@@ -1,0 +1,96 @@
+import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { SecretOnce } from '../components/SecretOnce.tsx';
+import { api, errorMessage } from '../lib/api.ts';
+import { formatLocal } from '../lib/format.ts';
+import type { Me } from '../lib/types.ts';
+
+interface Member { user_id: string; email: string; name: string | null; role: string; status: string; joined_at: string }
+interface Invite { id: string; email: string; role: string; status: string; expires_at: string }
+const ROLE_OPTIONS = [{ value: 'owner', label: 'Owner' }, { value: 'admin', label: 'Admin' }, { value: 'member', label: 'Member' }];
+
+export function MembersPage({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const members = useQuery({ queryKey: ['members'], queryFn: () => api<{ members: Member[] }>('GET', '/v1/members') });
+  const invites = useQuery({ queryKey: ['invites'], queryFn: () => api<{ invites: Invite[] }>('GET', '/v1/invites') });
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['members'] }), queryClient.invalidateQueries({ queryKey: ['invites'] })]);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState('member');
+  const [link, setLink] = useState<string | null>(null);
+  const invite = useMutation({
+    mutationFn: () => api<{ url: string }>('POST', '/v1/invites', { email, role }),
+    onSuccess: (res) => {
+      setLink(res.url);
+      setEmail('');
+      void refresh();
+    },
+  });
+  const change = useMutation({ mutationFn: ({ userId, body }: { userId: string; body: unknown }) => api('PATCH', `/v1/members/${userId}`, body), onSettled: refresh });
+  const remove = useMutation({ mutationFn: (userId: string) => api('DELETE', `/v1/members/${userId}`), onSettled: refresh });
+  const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/invites/${id}`), onSettled: refresh });
+  const error = [invite, change, remove, revoke].find((m) => m.isError)?.error;
+  const owner = me.role === 'owner';
+
+  return (
+    <Stack maw={1000}>
+      <Title order={2}>Members</Title>
+      {error && <Alert color="red" role="alert">{errorMessage(error)}</Alert>}
+      <Paper withBorder p="md">
+        <form onSubmit={(e) => (e.preventDefault(), invite.mutate())}>
+          <Group align="flex-end">
+            <TextInput label="Invite by email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} style={{ flex: 1, minWidth: 220 }} />
+            <Select label="Role" data={owner ? ROLE_OPTIONS : ROLE_OPTIONS.slice(1)} value={role} onChange={(v) => setRole(v ?? 'member')} allowDeselect={false} w={140} />
+            <Button type="submit" loading={invite.isPending}>Invite</Button>
+          </Group>
+        </form>
+        {link && <SecretOnce label="Invitation link" value={link} onDismiss={() => setLink(null)} />}
+      </Paper>
+      <Table.ScrollContainer minWidth={640}>
+        <Table aria-label="Members">
+          <Table.Thead><Table.Tr><Table.Th>Email</Table.Th><Table.Th>Role</Table.Th><Table.Th>Status</Table.Th><Table.Th>Joined</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Tbody>
+            {members.data?.members.map((m) => (
+              <Table.Tr key={m.user_id}>
+                <Table.Td><Text size="sm">{m.email}</Text>{m.name && <Text size="xs" c="dimmed">{m.name}</Text>}</Table.Td>
+                <Table.Td>
+                  {owner ? (
+                    <Select aria-label={`Role of ${m.email}`} data={ROLE_OPTIONS} value={m.role} allowDeselect={false} w={130} onChange={(v) => v && v !== m.role && change.mutate({ userId: m.user_id, body: { role: v } })} />
+                  ) : (
+                    <Badge variant="light">{m.role}</Badge>
+                  )}
+                </Table.Td>
+                <Table.Td><Badge color={m.status === 'active' ? 'teal' : 'gray'} variant="light">{m.status}</Badge></Table.Td>
+                <Table.Td><Text size="sm">{formatLocal(m.joined_at)}</Text></Table.Td>
+                <Table.Td>
+                  {m.user_id !== me.user.id && (
+                    <Group gap="xs" justify="flex-end" wrap="nowrap">
+                      <Button size="xs" variant="default" onClick={() => change.mutate({ userId: m.user_id, body: { status: m.status === 'active' ? 'deactivated' : 'active' } })}>
+                        {m.status === 'active' ? 'Deactivate' : 'Reactivate'}
+                      </Button>
+                      <Button size="xs" color="red" variant="light" onClick={() => window.confirm(`Remove ${m.email}?`) && remove.mutate(m.user_id)}>Remove</Button>
+                    </Group>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Title order={3}>Invitations</Title>
+      <Table aria-label="Invitations">
+        <Table.Tbody>
+          {invites.data?.invites.map((i) => (
+            <Table.Tr key={i.id}>
+              <Table.Td>{i.email}</Table.Td>
+              <Table.Td>{i.role}</Table.Td>
+              <Table.Td><Badge variant="light" color={i.status === 'pending' ? 'blue' : 'gray'}>{i.status}</Badge></Table.Td>
+              <Table.Td>{i.status === 'pending' && <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(i.id)}>Revoke</Button>}</Table.Td>
+            </Table.Tr>
+          ))}
+          {invites.data?.invites.length === 0 && <Table.Tr><Table.Td><Text size="sm" c="dimmed">No invitations.</Text></Table.Td></Table.Tr>}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}
