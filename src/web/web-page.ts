@@ -10,10 +10,21 @@ export const WEB_DIST = path.join(WEB_DIR, 'dist');
 
 const isBuilt = () => fs.existsSync(path.join(WEB_DIST, 'index.html'));
 
-/** Builds the React page with Vite when it has not been built yet (the first `npm start`). */
+/** The newest modification time among the page's sources (web/ without dist/). */
+function newestSource(dir = WEB_DIR): number {
+  let newest = 0;
+  for (const item of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (item.name === 'dist' || item.name === 'node_modules') continue;
+    const full = path.join(dir, item.name);
+    newest = Math.max(newest, item.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the React page with Vite when it is missing or older than its sources (first start, after an update). */
 export async function ensureWebBuilt(log: FastifyBaseLogger): Promise<void> {
-  if (isBuilt()) return;
-  log.info('building the web page (first start, about a minute)');
+  if (isBuilt() && fs.statSync(path.join(WEB_DIST, 'index.html')).mtimeMs >= newestSource()) return;
+  log.info('building the web page (about a minute the first time)');
   const { build } = await import('vite');
   await build({ configFile: path.join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
 }
@@ -33,7 +44,10 @@ export async function webPageRoutes(app: App): Promise<void> {
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'same-origin');
       reply.header('cache-control', 'no-cache');
-      if (!request.url.startsWith('/embed')) reply.header('x-frame-options', 'DENY');
+      // Scripts only from this origin; Mantine sets inline styles. Only the embed may be framed.
+      const embed = request.url.startsWith('/embed');
+      reply.header('content-security-policy', `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors ${embed ? '*' : "'none'"}`);
+      if (!embed) reply.header('x-frame-options', 'DENY');
     } else if (request.url.startsWith('/assets/')) {
       reply.header('cache-control', 'public, max-age=31536000, immutable');
     }

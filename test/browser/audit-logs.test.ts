@@ -19,6 +19,7 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
   let context: BrowserContext;
   let page: Page;
   let zanzibarId: string;
+  const pageErrors: string[] = [];
 
   before(async () => {
     await ensureWebBuilt(createLogger('silent'));
@@ -44,9 +45,15 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
     const res = await t.request('POST', '/v1/events', { body: { events } });
     assert.equal(res.status, 201);
     zanzibarId = res.body.events[5].id;
+    // A signed checkpoint covering the seeded entries, so the drawer can prove inclusion in it.
+    await t.app.services.checkpoints.create(t.org.id);
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York', locale: 'en-US' });
+    // Reduced motion: Mantine then skips its transitions, so screenshots show settled states.
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York', locale: 'en-US', reducedMotion: 'reduce' });
     page = await context.newPage();
+    // Failed requests (the 401 before signing in) are expected; script errors and CSP violations are not.
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
   });
   after(async () => {
     await browser?.close();
@@ -129,6 +136,7 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
     await drawer.getByText('POST /api/agents/a-7/guardrails').waitFor();
     await drawer.getByText('"quota-exceeded-xyz"').waitFor();
     await drawer.getByText('Integrity verified').waitFor();
+    await drawer.getByText(/Included in checkpoint #1/).waitFor();
     assert.ok((await drawer.innerText()).includes(zanzibarId));
     await shot('04-drawer');
     await page.reload();
@@ -139,7 +147,7 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
 
   it('shows a newly ingested entry with live tail on', async () => {
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
-    await page.getByRole('switch', { name: 'Live tail' }).check();
+    await page.getByRole('switch', { name: 'Live tail' }).click();
     await page.waitForURL(/live=1/);
     const res = await t.request('POST', '/v1/events', { body: sampleEvent({ type: 'flow.executed', action: 'live-tail-arrival' }) });
     assert.equal(res.status, 201);
@@ -152,8 +160,43 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('heading', { name: 'Audit Logs' }).waitFor();
     await page.getByRole('button', { name: 'Toggle navigation' }).waitFor();
+    // Nothing but the table's own scroll box may be wider than the screen.
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 390);
+    // The navigation is folded away: the page's content starts at the left edge.
+    await page.waitForFunction(() => document.querySelector('h2')!.getBoundingClientRect().left < 24);
     await shot('06-narrow');
+    await page.getByRole('button', { name: 'Toggle navigation' }).click();
+    await page.getByRole('link', { name: 'Audit Logs' }).waitFor();
+    await shot('06b-narrow-navigation');
+    await page.getByRole('button', { name: 'Toggle navigation' }).click();
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('follows the OS dark preference', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.getAttribute('data-mantine-color-scheme') === 'dark');
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g)!.map(Number);
+    assert.ok(r! + g! + b! < 200, `dark background expected, got ${background}`);
+    await shot('08-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('creates an API key that is shown once, works, and is never rendered again', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Key name').fill('ci deploy');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = (await page.locator('code').filter({ hasText: /^adt_/ }).innerText()).trim();
+    await page.getByRole('button', { name: 'Copy API key' }).waitFor();
+    await shot('09-api-key-once');
+    const use = await t.request('POST', '/v1/events', { key: secret, body: sampleEvent({ type: 'flow.executed', action: 'sent with the new key' }) });
+    assert.equal(use.status, 201, 'the key shown works');
+    await page.reload();
+    await page.getByRole('table', { name: 'API keys' }).getByText('ci deploy').waitFor();
+    assert.ok(!(await page.content()).includes(secret), 'the secret is not rendered after creation');
+    await page.getByRole('link', { name: 'Audit Logs' }).click();
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('api_key.created').first().waitFor();
   });
 
   it('refuses a member: no Audit Logs entry, and a clear message at the URL', async () => {
@@ -174,5 +217,9 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
     } finally {
       await memberContext.close();
     }
+  });
+
+  it('ran without script errors or content-security-policy violations', () => {
+    assert.deepEqual(pageErrors, []);
   });
 });

@@ -33,6 +33,8 @@ function Mono({ value }: { value: string | number }) {
 
 interface Checkpoint {
   tree_size: number;
+  /** Base64, as in the signed note. */
+  root_hash: string;
   created_at: string;
 }
 
@@ -47,7 +49,8 @@ function IntegrityIndicator({ entry }: { entry: Entry }) {
       if (!covering.length) return { hashOk, checkpoint: null };
       try {
         const proof = await api<{ leaf_index: number; tree_size: number; root_hash: string; audit_path: string[] }>('GET', `/v1/events/${encodeURIComponent(entry.id)}/proof?tree_size=${covering[0]!.tree_size}`);
-        const included = await verifyInclusion(entry.hash, proof.leaf_index, proof.tree_size, proof.audit_path, proof.root_hash);
+        // Checked against the signed checkpoint's root, not the root the proof answer names.
+        const included = await verifyInclusion(entry.hash, proof.leaf_index, proof.tree_size, proof.audit_path, covering[0]!.root_hash);
         const ordered = [...checkpoints.history].sort((a, b) => a.tree_size - b.tree_size || a.created_at.localeCompare(b.created_at));
         return { hashOk, checkpoint: { number: ordered.indexOf(covering[0]!) + 1, signed: covering[0]!.created_at, included } };
       } catch (error) {
