@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Job } from './job.repo.ts';
 import type { JobQueue } from './job-queue.ts';
 import { retryDelayMs } from './retry-backoff.ts';
+import { createWakeLoop } from './wake-loop.ts';
 
 /** Thrown by a handler when trying again cannot help (bad input, a target that is gone): the job fails at once. */
 export class PermanentJobError extends Error {
@@ -52,11 +53,19 @@ export function startJobRunner(options: JobRunnerOptions) {
   const leaseMs = options.leaseMs ?? 60_000;
   const retryBaseMs = options.retryBaseMs ?? 1000;
   const retryMaxMs = options.retryMaxMs ?? 10 * 60_000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let current: AbortController | undefined;
+  let stopRequested = false;
+  const loop = createWakeLoop(
+    async () => {
+      await drain();
+      return pollIntervalMs;
+    },
+    (error) => {
+      logger.error({ err: error }, 'job runner round failed');
+      return pollIntervalMs;
+    },
+  );
+  const wake = loop.wake;
 
   async function runOne(job: Job): Promise<void> {
     const abort = new AbortController();
@@ -74,8 +83,8 @@ export function startJobRunner(options: JobRunnerOptions) {
       await repo.finish(job.id, 'completed', null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (abort.signal.aborted && stopped) return; // left running: the next start releases it
-      if (abort.signal.aborted) return; // cancelled: the row already says so
+      // Stopping leaves it running for the next start to release; a cancel already wrote its state.
+      if (abort.signal.aborted) return;
       if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
         logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: error }, 'job failed');
         await repo.finish(job.id, 'failed', message);
@@ -91,33 +100,11 @@ export function startJobRunner(options: JobRunnerOptions) {
   }
 
   async function drain(): Promise<void> {
-    while (!stopped) {
+    while (!loop.stopped) {
       const job = await repo.claim(kinds, leaseMs);
       if (!job) return;
       await runOne(job);
     }
-  }
-
-  function wake() {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = drain()
-      .catch((error: unknown) => logger.error({ err: error }, 'job runner round failed'))
-      .then(() => {
-        running = undefined;
-        if (stopped) return;
-        if (again) {
-          again = false;
-          setImmediate(wake);
-          return;
-        }
-        timer = setTimeout(wake, pollIntervalMs);
-        timer.unref();
-      });
   }
 
   const unsubscribe = queue.onEnqueue((job) => {
@@ -125,19 +112,19 @@ export function startJobRunner(options: JobRunnerOptions) {
   });
   const started = repo.releaseAll().then((released) => {
     if (released > 0) logger.info({ released }, 'resuming jobs left running by a previous process');
-    wake();
+    if (!stopRequested) loop.start();
   });
 
   return {
     wake,
     /** Stops taking jobs; a job in progress is aborted and left for the next start to resume. */
     async stop() {
-      stopped = true;
+      stopRequested = true;
       unsubscribe();
-      clearTimeout(timer);
+      const stopping = loop.stop();
       current?.abort(new Error('runner stopping'));
       await started;
-      await running;
+      await stopping;
     },
   };
 }

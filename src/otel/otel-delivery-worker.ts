@@ -6,6 +6,7 @@ import type { OtelExportRepo } from './otel-export.repo.ts';
 import type { OtelExportService } from './otel-export.service.ts';
 import type { OtlpSender, SendOutcome } from './otlp-sender.ts';
 import { retryDelayMs } from '../jobs/retry-backoff.ts';
+import { createWakeLoop } from '../jobs/wake-loop.ts';
 
 export interface OtelDeliveryWorkerDeps {
   repo: OtelExportRepo;
@@ -43,47 +44,19 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
   const { repo, store, logger } = deps;
   const pollIntervalMs = deps.pollIntervalMs ?? 1000;
   const states = new Map<string, OrgState>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
   let abort = new AbortController();
   let unsubscribe: (() => void) | undefined;
-
-  function schedule(delayMs: number) {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(wake, Math.max(0, delayMs));
-    timer.unref();
-  }
-
-  /** Runs a round now, or right after the current one. */
-  function wake() {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = round()
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'otel export round failed');
-        return pollIntervalMs;
-      })
-      .then((nextDelay) => {
-        running = undefined;
-        if (again) {
-          again = false;
-          setImmediate(wake);
-        } else schedule(nextDelay);
-      });
-  }
+  const loop = createWakeLoop(round, (error) => {
+    logger.error({ err: error }, 'otel export round failed');
+    return pollIntervalMs;
+  });
+  const wake = loop.wake;
 
   /** One pass over the enabled destinations; resolves to the delay until the next pass is due. */
   async function round(): Promise<number> {
     let next = pollIntervalMs;
     for (const row of await repo.enabledDestinations()) {
-      if (stopped) break;
+      if (loop.stopped) break;
       let state = states.get(row.org_id);
       // A changed configuration may have fixed the problem: retry it at once.
       if (!state || state.configVersion !== row.config_version) {
@@ -109,7 +82,7 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
     const target = deps.service.target(row);
     const resource = orgResource(await deps.orgs.byId(orgId));
     for (let batch = 0; batch < BATCHES_PER_ROUND; batch++) {
-      if (stopped) return false;
+      if (loop.stopped) return false;
       const fromSeq = Number((await repo.delivery(orgId))?.delivered_seq ?? 0);
       const entries = await store.bySeq(orgId, fromSeq, target.maxBatchSize);
       if (entries.length === 0) return false;
@@ -120,7 +93,7 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
         records: entries.map((entry) => entryToLogRecord(entry, resource)),
         signal: abort.signal,
       });
-      if (stopped) return false;
+      if (loop.stopped) return false;
       const at = Date.now();
       if (outcome.ok) {
         state.failures = 0;
@@ -152,21 +125,19 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
   return {
     /** Starts following the chains; new entries and configuration changes wake it at once. */
     start() {
-      if (!stopped) return;
-      stopped = false;
+      if (!loop.stopped) return;
       abort = new AbortController();
       unsubscribe = store.onAppend(() => wake());
-      wake();
+      loop.start();
     },
     /** Nudges the worker (after a configuration change). */
     wake,
     /** Stops: cancels an in-flight request (it will be resent after restart) and waits for the round to end. */
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
       unsubscribe?.();
+      const stopping = loop.stop();
       abort.abort();
-      await running;
+      await stopping;
     },
   };
 }
