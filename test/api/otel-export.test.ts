@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { startApp } from '../../src/main.ts';
 import { startOtlpReceiver, waitFor, type OtlpReceiver, type ReceivedRecord } from '../helpers/otlp-receiver.ts';
+import { makeSelfSignedCa } from '../helpers/self-signed.ts';
 import { sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const FAST_RETRY = { otelRetryBaseMs: 50, otelRetryMaxMs: 400 };
@@ -297,6 +298,40 @@ describe('OTLP export', () => {
     assert.equal(down.body.ok, false);
     assert.equal(down.body.http_status, null);
     await receiver.start();
+  });
+});
+
+describe('OTLP export over https with a self-signed CA', () => {
+  it('trusts the CA given in AUDITUM_OTEL_CA_FILE, and refuses the receiver without it', async () => {
+    const tls = makeSelfSignedCa();
+    const receiver = await startOtlpReceiver({ tls });
+    const trusting = await startTestApp({ ...FAST_RETRY, otelCaFile: tls.caFile });
+    const untrusting = await startTestApp(FAST_RETRY);
+    try {
+      for (const t of [trusting, untrusting]) {
+        const admin = (await t.app.services.apiKeys.create(t.org.id, { name: 'admin', scopes: ['admin'] })).key;
+        const put = await t.request('PUT', '/v1/otel-export', { key: admin, body: { endpoint_url: receiver.url, enabled: true } });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        const events = ['tls-1', 'tls-2', 'tls-3'].map((action) => sampleEvent({ action: `${t.org.id}:${action}` }));
+        assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
+      }
+      const fromTrusting = () => receiver.acceptedRecords().filter((r) => String(r.body).includes(`${trusting.org.id}:tls-`));
+      await waitFor('3 records over https', () => fromTrusting().length === 3);
+      const orgs = new Set(receiver.requests.flatMap((r) => r.records.map((rec) => rec.resource['auditum.org.id'])));
+      assert.deepEqual([...orgs], [trusting.org.id], 'only the server that trusts the CA got through');
+
+      const admin = (await untrusting.app.services.apiKeys.create(untrusting.org.id, { name: 'reader', scopes: ['admin'] })).key;
+      const failing = await waitFor('certificate error', async () => {
+        const s = (await untrusting.request('GET', '/v1/otel-export', { key: admin })).body.status;
+        return s.state === 'failing' ? s : null;
+      });
+      assert.equal(failing.last_error.kind, 'network');
+      assert.match(failing.last_error.message, /certificate|self[- ]signed|issuer/i);
+    } finally {
+      await trusting.close();
+      await untrusting.close();
+      await receiver.stop();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,15 +79,15 @@ function flatten(request: any): ReceivedRecord[] {
  * A real OTLP/HTTP logs receiver on loopback. `respond` decides each answer (default 200, empty body);
  * requests answered 2xx are collected in `accepted`, every request in `requests`.
  */
-export async function startOtlpReceiver(options: { port?: number } = {}) {
+export async function startOtlpReceiver(options: { port?: number; tls?: { key: string; cert: string } } = {}) {
   const requests: ReceivedRequest[] = [];
   const accepted: ReceivedRequest[] = [];
   let respond: (request: ReceivedRequest, index: number) => Reply = () => ({ status: 200 });
-  let server: http.Server | undefined;
+  let server: http.Server | https.Server | undefined;
   let port = options.port ?? 0;
 
   async function listen() {
-    server = http.createServer((req, res) => {
+    const handler: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -105,7 +106,8 @@ export async function startOtlpReceiver(options: { port?: number } = {}) {
         if (reply.status >= 200 && reply.status < 300) accepted.push(received);
         res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
       });
-    });
+    };
+    server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   }
@@ -115,7 +117,7 @@ export async function startOtlpReceiver(options: { port?: number } = {}) {
     requests,
     accepted,
     get url() {
-      return `http://127.0.0.1:${port}/v1/logs`;
+      return `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1/logs`;
     },
     /** Every record the receiver accepted, in arrival order. */
     acceptedRecords: () => accepted.flatMap((r) => r.records),
