@@ -12,6 +12,8 @@ import { openDatabase } from '../src/db/database.ts';
 import { createServices } from '../src/main.ts';
 import { benchEvent, benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
+import { fmt, mb, peakRss, setupOrg, tmpDir } from './common.ts';
+import { otelBench } from './otel.ts';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const INGEST = Math.min(TOTAL, Number(process.env.BENCH_INGEST_EVENTS ?? 200_000));
@@ -19,29 +21,8 @@ const BATCH = 500;
 const CLIENTS = 4;
 const SPAN = 90 * 24 * 3600 * 1000;
 const NOW = Date.now() - 60_000;
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`;
-
-function peakRss(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb * 1024;
-}
-
-function tmpDir(label: string): string {
-  return fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), `auditum-bench-${label}-`));
-}
-
-async function setupOrg(dataDir: string): Promise<{ orgId: string; key: string }> {
-  const config = loadConfig({}, { dataDir });
-  const database = await openDatabase({ dataDir, sync: config.sqliteSync });
-  const services = createServices(database, config);
-  const org = await services.orgs.create('bench');
-  const { key } = await services.apiKeys.create(org.id, { scopes: ['admin'] });
-  await database.close();
-  return { orgId: org.id, key };
-}
+/** The HTTP ingest rate measured by the core scenario, which the OTLP scenario must keep up with. */
+let lastHttpRate: number | undefined;
 
 async function httpIngest(): Promise<{ rate: number; rss: number }> {
   const dataDir = tmpDir('http');
@@ -93,6 +74,7 @@ async function main() {
 
   // 2. HTTP ingest into a fresh data dir.
   const http = await httpIngest();
+  lastHttpRate = http.rate;
   console.log('\nIngest');
   console.log(`  HTTP (4 clients x 500/batch, ack after commit): ${fmt(http.rate)} events/s   peak server RSS ${mb(http.rss)}`);
   console.log(`  in-process storage baseline:                    ${fmt(baselineRate)} events/s`);
@@ -155,4 +137,6 @@ async function main() {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-await main();
+const only = process.env.BENCH_ONLY;
+if (!only || only === 'core') await main();
+if (!only || only === 'otel') await otelBench({ coreIngestRate: lastHttpRate });

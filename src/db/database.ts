@@ -72,7 +72,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   handle.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
-  handle.pragma('cache_size = -65536');
+  handle.pragma('cache_size = -16384');
   handle.pragma('temp_store = MEMORY');
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
   if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter);

@@ -142,6 +142,8 @@ export interface CheckpointsTable {
   key_id: string;
   note: string;
   created_at: number;
+  /** JSON array of hex node hashes: the tree's compact range at tree_size (NULL on checkpoints from before 0008). */
+  frontier: string | null;
 }
 
 export interface Tables {

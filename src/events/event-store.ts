@@ -131,6 +131,11 @@ export function createEventStore(database: Database) {
     return rows.map(rowToEntry);
   }
 
+  /** Only the seq and hash of entries in seq order (the Merkle tree's leaves), without reading whole rows. */
+  async function hashesBySeq(orgId: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; hash: string }>> {
+    return db.selectFrom('events').select(['seq', 'hash']).where('org_id', '=', orgId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  }
+
   /** The newest seq and hash of an organization's chain. */
   async function head(orgId: string): Promise<{ lastSeq: number; lastHash: string }> {
     const row = await db.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId).executeTakeFirst();
@@ -154,7 +159,7 @@ export function createEventStore(database: Database) {
     return () => listeners.delete(listener);
   }
 
-  return { append, get, bySeq, head, firstSeqReceivedFrom, onAppend };
+  return { append, get, bySeq, hashesBySeq, head, firstSeqReceivedFrom, onAppend };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

@@ -5,7 +5,8 @@ import { AppError, NotFoundError, ValidationError } from '../errors.ts';
 import type { OrgService } from '../orgs/org.service.ts';
 import { createCheckpointRepo } from './checkpoint.repo.ts';
 import type { IntegrityService } from './integrity.service.ts';
-import { leafHash, PurgedRangeError } from './merkle-tree.ts';
+import { leafHash, PurgedRangeError, rangeRoot, type CompactRange } from './merkle-tree.ts';
+import type { CheckpointsTable } from '../db/tables.ts';
 import { parseCheckpoint, signCheckpoint, verifyNote } from './signed-note.ts';
 import { KEY_NAME, type SigningKeys } from './signing-keys.ts';
 
@@ -36,15 +37,42 @@ function purgedError(error: unknown): never {
 export function createCheckpointService(deps: { database: Database; store: EventStore; integrity: IntegrityService; orgs: OrgService; keys: SigningKeys }) {
   const repo = createCheckpointRepo({ database: deps.database });
 
+  /**
+   * The compact range of the first `size` leaves: the previous checkpoint's frontier extended by
+   * the entries added since (O(new entries)), or computed from the whole tree when there is none.
+   */
+  async function frontierAt(orgId: string, previous: CheckpointsTable | undefined, size: number): Promise<CompactRange> {
+    const tree = await deps.integrity.tree(orgId);
+    if (previous?.frontier && Number(previous.tree_size) <= size) {
+      const base = { size: Number(previous.tree_size), nodes: (JSON.parse(previous.frontier) as string[]).map((h) => Buffer.from(h, 'hex')) };
+      try {
+        return await tree.extendTo(base, size);
+      } catch (error) {
+        // Leaves after the previous checkpoint were purged: the whole-tree path starts from the retention anchor.
+        if (!(error instanceof PurgedRangeError)) throw error;
+      }
+    }
+    return tree.compactRange(size);
+  }
+
   /** Signs a checkpoint at the current head; returns the latest one if nothing was added since. */
   async function create(orgId: string): Promise<CheckpointView> {
     const { lastSeq } = await deps.store.head(orgId);
     const latest = await repo.latest(orgId);
     if (latest && Number(latest.tree_size) === lastSeq) return view(latest);
     const org = await deps.orgs.byId(orgId);
-    const rootHash = await (await deps.integrity.tree(orgId)).root(lastSeq).catch(purgedError);
+    const range = await frontierAt(orgId, latest, lastSeq).catch(purgedError);
+    const rootHash = rangeRoot(range);
     const { keyId, privateKey } = deps.keys.active();
-    const row = { org_id: orgId, tree_size: lastSeq, root_hash: b64(rootHash), key_id: keyId, note: signCheckpoint({ origin: `auditum/${org.slug}`, treeSize: lastSeq, rootHash }, KEY_NAME, privateKey), created_at: Date.now() };
+    const row = {
+      org_id: orgId,
+      tree_size: lastSeq,
+      root_hash: b64(rootHash),
+      key_id: keyId,
+      note: signCheckpoint({ origin: `auditum/${org.slug}`, treeSize: lastSeq, rootHash }, KEY_NAME, privateKey),
+      created_at: Date.now(),
+      frontier: JSON.stringify(range.nodes.map((n) => n.toString('hex'))),
+    };
     await repo.insert(row);
     return view((await repo.bySize(orgId, lastSeq)) ?? row);
   }

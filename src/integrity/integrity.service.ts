@@ -33,7 +33,7 @@ export function createIntegrityService({ store, anchors = noAnchors }: { store: 
   /** The organization's Merkle tree: leaf i is the entry with seq i + 1. */
   async function tree(orgId: string) {
     const leaves = async (from: number, to: number) => {
-      const entries = await store.bySeq(orgId, from, to - from);
+      const entries = await store.hashesBySeq(orgId, from, to - from);
       return entries.map((e, i) => {
         if (e.seq !== from + i + 1) throw new Error(`entry seq ${from + i + 1} is missing from the stored chain`);
         return leafHash(e.hash);

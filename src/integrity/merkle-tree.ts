@@ -142,5 +142,24 @@ export function createTreeHasher(leaves: LeafSource, prefix: CompactRange = empt
     return proof;
   }
 
-  return { root, inclusionProof, consistencyProof };
+  /** The compact range of the first n leaves (what a checkpoint keeps to extend the tree later). */
+  async function compactRange(n: number): Promise<CompactRange> {
+    const nodes: Buffer[] = [];
+    for (const [a, b] of rangeIntervals(n)) nodes.push(await subtree(a, b));
+    return { size: n, nodes };
+  }
+
+  /** Extends a compact range with the stored leaves up to n: O(new leaves), not O(tree). */
+  async function extendTo(range: CompactRange, n: number): Promise<CompactRange> {
+    if (range.size < prefix.size && range.size < n) throw new PurgedRangeError(`leaves ${range.size}..${prefix.size - 1} were removed by retention`);
+    const out: CompactRange = { size: range.size, nodes: [...range.nodes] };
+    for (let at = out.size; at < n; at += LEAF_PAGE) {
+      const page = await leaves(at, Math.min(n, at + LEAF_PAGE));
+      if (page.length !== Math.min(n, at + LEAF_PAGE) - at) throw new Error(`expected ${Math.min(n, at + LEAF_PAGE) - at} leaves from ${at}, read ${page.length}`);
+      extendRange(out, page);
+    }
+    return out;
+  }
+
+  return { root, inclusionProof, consistencyProof, compactRange, extendTo };
 }

@@ -123,3 +123,23 @@ describe('Merkle checkpoints and proofs', () => {
     assert.match(report.reason, /checkpoint at tree size 21: the signature does not verify/);
   });
 });
+
+describe('incremental checkpoints', () => {
+  it('extends each checkpoint from the previous one\'s frontier and still matches the independent root', async () => {
+    const t = await startTestApp();
+    try {
+      const admin = (await t.app.services.apiKeys.create(t.org.id, { name: 'admin', scopes: ['admin'] })).key;
+      const hashes: string[] = [];
+      for (const n of [5, 1, 2, 9, 32, 3, 200]) {
+        const res = await t.request('POST', '/v1/events', { body: { events: Array.from({ length: n }, (_, i) => sampleEvent({ action: `more${i}` })) } });
+        for (const e of res.body.events) hashes.push(e.hash);
+        const created = await t.request('POST', '/v1/integrity/checkpoints', { key: admin });
+        assert.equal(created.status, 201);
+        assert.equal(created.body.tree_size, hashes.length);
+        assert.equal(created.body.root_hash, mth(hashes.map(leaf)).toString('base64'), `root at size ${hashes.length}`);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
