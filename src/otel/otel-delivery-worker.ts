@@ -4,7 +4,7 @@ import type { OrgService } from '../orgs/org.service.ts';
 import { entryToLogRecord, orgResource } from './log-record-mapping.ts';
 import type { OtelExportRepo } from './otel-export.repo.ts';
 import type { OtelExportService } from './otel-export.service.ts';
-import type { OtlpSender, SendOutcome } from './otlp-sender.ts';
+import { encodeLogs, type OtlpSender, type SendOutcome } from './otlp-sender.ts';
 import { retryDelayMs } from '../jobs/retry-backoff.ts';
 import { createWakeLoop } from '../jobs/wake-loop.ts';
 
@@ -81,35 +81,51 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
     if (!row || row.enabled !== 1 || row.config_version !== state.configVersion) return true;
     const target = deps.service.target(row);
     const resource = orgResource(await deps.orgs.byId(orgId));
-    for (let batch = 0; batch < BATCHES_PER_ROUND; batch++) {
-      if (loop.stopped) return false;
-      const fromSeq = Number((await repo.delivery(orgId))?.delivered_seq ?? 0);
-      const entries = await store.bySeq(orgId, fromSeq, target.maxBatchSize);
-      if (entries.length === 0) return false;
-      const outcome = await deps.sender.send({
-        url: target.url,
-        protocol: target.protocol,
-        headers: target.headers,
-        records: entries.map((entry) => entryToLogRecord(entry, resource)),
-        signal: abort.signal,
-      });
-      if (loop.stopped) return false;
-      const at = Date.now();
-      if (outcome.ok) {
-        state.failures = 0;
-        state.nextAttemptAt = 0;
-        await repo.recordSuccess(orgId, fromSeq, entries.at(-1)!.seq, at, { count: outcome.rejectedLogRecords, message: outcome.partialMessage });
-        if (outcome.rejectedLogRecords > 0) logger.warn({ orgId, rejected: outcome.rejectedLogRecords, message: outcome.partialMessage }, 'otel receiver rejected some log records');
-        continue;
-      }
-      state.failures += 1;
-      const delay = failureDelay(outcome, state.failures);
-      state.nextAttemptAt = at + delay;
-      await repo.recordError(orgId, at, outcome.status, outcome.message);
-      logger.warn({ orgId, status: outcome.status, error: outcome.message, retryInMs: delay }, 'otel export failed; will retry');
-      return false;
+    /** Reads and encodes the batch after `afterSeq`; runs while the previous batch is at the receiver. */
+    const prepare = async (afterSeq: number) => {
+      const entries = await store.bySeq(orgId, afterSeq, target.maxBatchSize);
+      const body = entries.length > 0 ? encodeLogs(target.protocol, entries.map((entry) => entryToLogRecord(entry, resource))) : undefined;
+      return { entries, body };
+    };
+    let fromSeq = Number((await repo.delivery(orgId))?.delivered_seq ?? 0);
+    let next = prepare(fromSeq);
+    try {
+      return await sendBatches();
+    } finally {
+      // A batch read ahead but not sent is dropped; if reading it failed, the next round reads it again and reports.
+      next.catch((error: unknown) => logger.debug({ err: error, orgId }, 'discarded read-ahead batch failed'));
     }
-    return true;
+
+    async function sendBatches(): Promise<boolean> {
+      for (let batch = 0; batch < BATCHES_PER_ROUND; batch++) {
+        const { entries, body } = await next;
+        if (loop.stopped || entries.length === 0) return false;
+        if (!body) throw new Error(`could not encode the entries after seq ${fromSeq} as OTLP`);
+        const sending = deps.sender.send({ url: target.url, protocol: target.protocol, headers: target.headers, records: body, signal: abort.signal });
+        const lastSeq = entries.at(-1)!.seq;
+        next = prepare(lastSeq);
+        const outcome = await sending;
+        if (loop.stopped) return false;
+        const at = Date.now();
+        if (outcome.ok) {
+          state.failures = 0;
+          state.nextAttemptAt = 0;
+          const moved = await repo.recordSuccess(orgId, fromSeq, lastSeq, at, { count: outcome.rejectedLogRecords, message: outcome.partialMessage });
+          if (outcome.rejectedLogRecords > 0) logger.warn({ orgId, rejected: outcome.rejectedLogRecords, message: outcome.partialMessage }, 'otel receiver rejected some log records');
+          // A reconfiguration moved the cursor meanwhile: start the next round from where it now is.
+          if (!moved) return true;
+          fromSeq = lastSeq;
+          continue;
+        }
+        state.failures += 1;
+        const delay = failureDelay(outcome, state.failures);
+        state.nextAttemptAt = at + delay;
+        await repo.recordError(orgId, at, outcome.status, outcome.message);
+        logger.warn({ orgId, status: outcome.status, error: outcome.message, retryInMs: delay }, 'otel export failed; will retry');
+        return false;
+      }
+      return true;
+    }
   }
 
   function failureDelay(outcome: Exclude<SendOutcome, { ok: true }>, failures: number): number {

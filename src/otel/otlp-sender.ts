@@ -16,8 +16,15 @@ export interface SendRequest {
   url: string;
   protocol: OtlpProtocol;
   headers: Record<string, string>;
-  records: ReadableLogRecord[];
+  /** The records, or their body already encoded with encodeLogs for `protocol`. */
+  records: ReadableLogRecord[] | Uint8Array;
   signal?: AbortSignal;
+}
+
+/** One ExportLogsServiceRequest in the protocol's encoding (OpenTelemetry's own serializers); undefined if it cannot be encoded. */
+export function encodeLogs(protocol: OtlpProtocol, records: ReadableLogRecord[]): Uint8Array | undefined {
+  const serializer = protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer;
+  return serializer.serializeRequest(records);
 }
 
 const TIMEOUT_MS = 30_000;
@@ -31,8 +38,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export function createOtlpSender({ ca }: { ca?: string | Buffer } = {}) {
   /** POSTs the records as one ExportLogsServiceRequest; never throws. */
   function send(request: SendRequest): Promise<SendOutcome> {
-    const serializer = request.protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer;
-    const body = serializer.serializeRequest(request.records);
+    const body = request.records instanceof Uint8Array ? request.records : encodeLogs(request.protocol, request.records);
     if (!body) return Promise.resolve({ ok: false, kind: 'network', status: null, message: 'could not serialize the records' });
     const url = new URL(request.url);
     const client = url.protocol === 'https:' ? https : http;
