@@ -26,6 +26,7 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
     t = await startTestApp();
     await t.createUser(t.org.id, 'admin@acme.test', 'admin');
     await t.createUser(t.org.id, 'member@acme.test', 'member');
+    await t.createUser(t.org.id, 'owner@acme.test', 'owner');
     const events = [
       sampleEvent({ type: 'user.login', actor: { id: 'u-ada', email: 'ada@example.com' }, action: 'Ada signed in', occurred_at: ago(2 * DAY) }),
       sampleEvent({ type: 'flow.created', actor: { id: 'u-ada', email: 'ada@example.com' }, action: 'Ada created the nightly flow', project: { id: 'p-1', name: 'Checkout' }, occurred_at: ago(3 * DAY) }),
@@ -197,6 +198,43 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
     assert.ok(!(await page.content()).includes(secret), 'the secret is not rendered after creation');
     await page.getByRole('link', { name: 'Audit Logs' }).click();
     await page.getByRole('table', { name: 'Audit log entries' }).getByText('api_key.created').first().waitFor();
+  });
+
+  it('verifies the chain and leaves retention to owners', async () => {
+    await page.getByRole('link', { name: 'Retention & integrity' }).click();
+    await page.getByRole('heading', { name: 'Retention & integrity' }).waitFor();
+    await page.getByText('Only organization owners can change retention and legal hold.').waitFor();
+    assert.equal(await page.getByLabel('Retention period (days)').isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Save retention' }).count(), 0);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByText('Chain verified').waitFor();
+    await shot('10-retention-admin');
+
+    const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const owner = await ownerContext.newPage();
+    try {
+      await owner.goto(`${t.url}/login?next=/settings/retention`);
+      await owner.getByLabel('Email').fill('owner@acme.test');
+      await owner.getByLabel('Password').fill(PASSWORD);
+      await owner.getByRole('button', { name: 'Sign in' }).click();
+      await owner.getByRole('heading', { name: 'Retention & integrity' }).waitFor();
+      const days = owner.getByLabel('Retention period (days)');
+      await days.fill('90');
+      await owner.getByRole('switch', { name: 'Legal hold' }).click();
+      await owner.getByRole('button', { name: 'Save retention' }).click();
+      await owner.getByText('Saved. The change is recorded in the audit log.').waitFor();
+      const stored = await t.request('GET', '/v1/settings/retention');
+      assert.equal(stored.body.retention_days, 90);
+      assert.equal(stored.body.legal_hold, true);
+      await owner.reload();
+      await owner.getByRole('heading', { name: 'Retention & integrity' }).waitFor();
+      for (let i = 0; i < 50 && (await owner.getByLabel('Retention period (days)').inputValue()) !== '90'; i++) await owner.waitForTimeout(100);
+      assert.equal(await owner.getByLabel('Retention period (days)').inputValue(), '90');
+      assert.equal(await owner.getByRole('switch', { name: 'Legal hold' }).isChecked(), true);
+      await owner.screenshot({ path: artifactPath('11-retention-owner.png') });
+    } finally {
+      await ownerContext.close();
+    }
   });
 
   it('refuses a member: no Audit Logs entry, and a clear message at the URL', async () => {

@@ -9,6 +9,7 @@ import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
 import { EmbedPage } from './pages/EmbedPage.tsx';
 import { ApiKeysPage, OauthClientsPage } from './pages/CredentialsPages.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
+import { RetentionPage } from './pages/RetentionPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 
 export const isAdmin = (me: Me) => me.role === 'owner' || me.role === 'admin';
@@ -51,6 +52,7 @@ function SignedIn() {
         <Route path="/settings/members" element={<MembersPage me={me.data} />} />
         <Route path="/settings/api-keys" element={<ApiKeysPage me={me.data} />} />
         <Route path="/settings/oauth-clients" element={<OauthClientsPage me={me.data} />} />
+        <Route path="/settings/retention" element={<RetentionPage me={me.data} />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>
     </Layout>

@@ -3,17 +3,38 @@ import { DateTimePicker } from '@mantine/dates';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch, IconX } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../lib/api.ts';
-import { EMPTY_FILTERS, RANGE_LABELS, hasFilters, type Filters, type RangeKey } from '../lib/filters.ts';
+import { EMPTY_FILTERS, RANGE_LABELS, hasFilters, writeFilters, type Filters, type RangeKey } from '../lib/filters.ts';
+
+const canonical = (f: Filters) => writeFilters(f).toString();
 import { RESULT_LABELS } from '../lib/format.ts';
 
 const toDate = (iso: string) => (iso ? new Date(iso) : null);
 const fromPicker = (value: string | Date | null) => (value ? new Date(value).toISOString() : '');
 
 /** Every filter of the Audit Logs page; changes go straight to the URL. */
-export function FiltersBar({ filters, onChange }: { filters: Filters; onChange: (next: Filters) => void }) {
-  const set = (patch: Partial<Filters>) => onChange({ ...filters, ...patch });
+export function FiltersBar({ filters: fromUrl, onChange }: { filters: Filters; onChange: (next: Filters) => void }) {
+  // The URL updates asynchronously; quick successive changes (two types picked in a row) build on
+  // the latest change made here, not on a URL that has not caught up yet.
+  const [filters, setLocal] = useState(fromUrl);
+  const latest = useRef(fromUrl);
+  const awaiting = useRef<string | null>(null);
+  const urlKey = canonical(fromUrl);
+  useEffect(() => {
+    if (awaiting.current !== null && awaiting.current !== urlKey) return; // an older step of our own changes
+    awaiting.current = null;
+    latest.current = fromUrl;
+    setLocal(fromUrl);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [urlKey]);
+  const set = (patch: Partial<Filters>) => {
+    const next = { ...latest.current, ...patch };
+    latest.current = next;
+    awaiting.current = canonical(next);
+    setLocal(next);
+    onChange(next);
+  };
   const types = useQuery({ queryKey: ['event-types'], queryFn: () => api<{ types: Array<{ type: string; category: string }> }>('GET', '/v1/event-types'), staleTime: 300_000 });
   const grouped = Object.entries(
     (types.data?.types ?? []).reduce<Record<string, string[]>>((acc, t) => ((acc[t.category] ??= []).push(t.type), acc), {}),
@@ -91,7 +112,7 @@ export function FiltersBar({ filters, onChange }: { filters: Filters; onChange: 
         </Group>
       )}
       {hasFilters(filters) && (
-        <Button variant="subtle" leftSection={<IconX size={16} />} onClick={() => onChange(EMPTY_FILTERS)}>
+        <Button variant="subtle" leftSection={<IconX size={16} />} onClick={() => set(EMPTY_FILTERS)}>
           Clear filters
         </Button>
       )}

@@ -1,6 +1,6 @@
 import { AppShell, Burger, Group, NavLink, Stack, Text, Title, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconKey, IconListDetails, IconLogout, IconPlugConnected, IconUsers } from '@tabler/icons-react';
+import { IconKey, IconListDetails, IconLogout, IconPlugConnected, IconShieldLock, IconUsers } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
@@ -54,6 +54,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
               {link('/settings/members', 'Members', <IconUsers size={18} />)}
               {link('/settings/api-keys', 'API keys', <IconKey size={18} />)}
               {link('/settings/oauth-clients', 'OAuth2 clients', <IconPlugConnected size={18} />)}
+              {link('/settings/retention', 'Retention & integrity', <IconShieldLock size={18} />)}
             </>
           )}
         </Stack>

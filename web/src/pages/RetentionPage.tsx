@@ -1,0 +1,129 @@
+import { Alert, Badge, Button, Group, NumberInput, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { IconShieldCheck, IconShieldX } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { api, errorMessage } from '../lib/api.ts';
+import { formatLocalFull } from '../lib/format.ts';
+import type { Me } from '../lib/types.ts';
+
+interface Retention {
+  retention_days: number | null;
+  legal_hold: boolean;
+  purged_through_seq: number;
+  last_purge_at: string | null;
+}
+
+interface Verification {
+  ok: boolean;
+  checked: number;
+  first_bad_seq: number | null;
+  reason: string | null;
+}
+
+interface Checkpoints {
+  latest: { tree_size: number; root_hash: string; key_id: string; created_at: string } | null;
+}
+
+/** Settings › Retention & integrity: how long entries are kept (owners change it), and proof that nothing was altered. */
+export function RetentionPage({ me }: { me: Me }) {
+  const owner = me.role === 'owner';
+  const queryClient = useQueryClient();
+  const retention = useQuery({ queryKey: ['retention'], queryFn: () => api<Retention>('GET', '/v1/settings/retention') });
+  const checkpoints = useQuery({ queryKey: ['checkpoints', 'latest'], queryFn: () => api<Checkpoints>('GET', '/v1/integrity/checkpoints?limit=1') });
+  const [days, setDays] = useState<number | ''>('');
+  const [forever, setForever] = useState(false);
+  const [hold, setHold] = useState(false);
+  useEffect(() => {
+    if (!retention.data) return;
+    setForever(retention.data.retention_days === null);
+    setDays(retention.data.retention_days ?? 365);
+    setHold(retention.data.legal_hold);
+  }, [retention.data]);
+  const save = useMutation({
+    mutationFn: () => api<Retention>('PUT', '/v1/settings/retention', { retention_days: forever ? null : Number(days), legal_hold: hold }),
+    onSuccess: (data) => queryClient.setQueryData(['retention'], data),
+  });
+  const verify = useMutation({ mutationFn: () => api<Verification>('GET', '/v1/integrity/verify') });
+  const sign = useMutation({
+    mutationFn: () => api('POST', '/v1/integrity/checkpoints'),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['checkpoints'] }),
+  });
+
+  return (
+    <Stack maw={760}>
+      <Title order={2}>Retention & integrity</Title>
+      <Paper withBorder p="md">
+        <form onSubmit={(e) => (e.preventDefault(), save.mutate())}>
+          <Stack>
+            <Title order={4}>Retention</Title>
+            {!owner && <Text size="sm" c="dimmed">Only organization owners can change retention and legal hold.</Text>}
+            {retention.isError && <Alert color="red" role="alert">{errorMessage(retention.error)}</Alert>}
+            <Switch label="Keep entries forever" checked={forever} disabled={!owner} onChange={(e) => setForever(e.currentTarget.checked)} />
+            <NumberInput
+              label="Retention period (days)"
+              description="Entries older than this are purged by the daily job; the chain stays verifiable from the retention anchor."
+              min={1}
+              max={36500}
+              value={forever ? '' : days}
+              disabled={!owner || forever}
+              onChange={(v) => setDays(typeof v === 'number' ? v : '')}
+              w={260}
+            />
+            <Switch label="Legal hold" description="While on hold nothing is purged, whatever the period." checked={hold} disabled={!owner} onChange={(e) => setHold(e.currentTarget.checked)} />
+            {retention.data && (
+              <Text size="sm" c="dimmed">
+                {retention.data.purged_through_seq > 0
+                  ? `Purged through entry #${retention.data.purged_through_seq}${retention.data.last_purge_at ? `, last on ${formatLocalFull(retention.data.last_purge_at)}` : ''}.`
+                  : 'Nothing has been purged yet.'}
+              </Text>
+            )}
+            {save.isError && <Alert color="red" role="alert">{errorMessage(save.error)}</Alert>}
+            {save.isSuccess && <Text size="sm" c="teal" role="status">Saved. The change is recorded in the audit log.</Text>}
+            {owner && (
+              <Button type="submit" loading={save.isPending} w="fit-content" disabled={!forever && days === ''}>
+                Save retention
+              </Button>
+            )}
+          </Stack>
+        </form>
+      </Paper>
+      <Paper withBorder p="md">
+        <Stack>
+          <Title order={4}>Integrity</Title>
+          <Text size="sm" c="dimmed">
+            Every entry is chained to the previous one by its SHA-256 hash, and signed checkpoints of the Merkle tree let anyone prove that nothing was changed, removed or inserted.
+          </Text>
+          {checkpoints.data?.latest ? (
+            <Text size="sm">
+              Latest signed checkpoint: {checkpoints.data.latest.tree_size.toLocaleString()} entries, signed {formatLocalFull(checkpoints.data.latest.created_at)} (key{' '}
+              <Text span ff="monospace">{checkpoints.data.latest.key_id}</Text>).
+            </Text>
+          ) : (
+            <Text size="sm">No signed checkpoint yet.</Text>
+          )}
+          <Group>
+            <Button variant="default" onClick={() => verify.mutate()} loading={verify.isPending}>
+              Verify chain
+            </Button>
+            <Button variant="default" onClick={() => sign.mutate()} loading={sign.isPending}>
+              Sign checkpoint now
+            </Button>
+          </Group>
+          {(verify.isError || sign.isError) && <Alert color="red" role="alert">{errorMessage(verify.error ?? sign.error)}</Alert>}
+          {verify.data && (
+            <Alert color={verify.data.ok ? 'teal' : 'red'} icon={verify.data.ok ? <IconShieldCheck /> : <IconShieldX />} title={verify.data.ok ? 'Chain verified' : 'Chain broken'} role="status">
+              <Group gap="xs">
+                <Badge variant="light">{verify.data.checked.toLocaleString()} entries checked</Badge>
+                {!verify.data.ok && (
+                  <Text size="sm">
+                    First bad entry: #{verify.data.first_bad_seq} ({verify.data.reason})
+                  </Text>
+                )}
+              </Group>
+            </Alert>
+          )}
+        </Stack>
+      </Paper>
+    </Stack>
+  );
+}
