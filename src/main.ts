@@ -37,6 +37,7 @@ import { startJobRunner, type JobHandler } from './jobs/job-runner.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
 import { queryRoutes } from './query/query.routes.ts';
+import { createViewRecorder } from './query/view-recorder.ts';
 import { createOtelDeliveryWorker } from './otel/otel-delivery-worker.ts';
 import { createOtelExportRepo } from './otel/otel-export.repo.ts';
 import { otelExportRoutes } from './otel/otel-export.routes.ts';
@@ -115,7 +116,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
   ingestRoutes(app, { store: services.store, auth });
-  queryRoutes(app, { store: services.store, query: services.query, auth });
+  queryRoutes(app, { store: services.store, query: services.query, auth, recordView: createViewRecorder({ selfAudit: services.selfAudit }) });
   integrityRoutes(app, { integrity: services.checkpoints, auth });
   checkpointRoutes(app, { checkpoints: services.checkpoints, keys: services.keys, auth });
   retentionRoutes(app, { retention: services.retention, auth });

@@ -24,6 +24,8 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   userId?: string;
   sessionId?: string;
+  /** The id (jti) of a viewer token. */
+  tokenId?: string;
   /** The actor recorded when this principal changes or reads something. */
   actor: {
     id: string;

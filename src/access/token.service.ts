@@ -118,6 +118,7 @@ export function createTokenService({ database, key, accessTokenTtlSeconds }: { d
         orgId: org,
         kind: 'viewer',
         scopes: new Set(),
+        tokenId: String(payload.jti),
         actor: { id: viewer.id, type: 'user', ...(viewer.email ? { email: viewer.email } : {}), ...(viewer.name ? { name: viewer.name } : {}) },
       };
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../errors.ts';
+import type { ViewRecorder } from './view-recorder.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
@@ -20,7 +21,7 @@ const listQuerySchema = eventFilterQuerySchema.extend({
 });
 
 /** GET /v1/events (filtered, newest first, keyset pages) and GET /v1/events/{id}. */
-export function queryRoutes(app: App, deps: { store: EventStore; query: EventQuery; auth: AuthGuard }) {
+export function queryRoutes(app: App, deps: { store: EventStore; query: EventQuery; auth: AuthGuard; recordView?: ViewRecorder }) {
   app.get('/v1/events', {
     schema: {
       summary: 'List entries, newest first',
@@ -39,6 +40,7 @@ export function queryRoutes(app: App, deps: { store: EventStore; query: EventQue
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => {
       const orgId = request.principal!.orgId;
+      await deps.recordView?.(request.principal!, request);
       const { limit, cursor, include_count, ...filterQuery } = request.query;
       const filter = toEventFilter(filterQuery);
       const page = await deps.query.list(orgId, filter, limit, cursor ? decodeCursor(cursor) : undefined);

@@ -228,6 +228,19 @@ describe('accounts and access', () => {
     assert.equal((await t.request('POST', '/v1/events', { key: minted.body.token, body: sampleEvent() })).status, 403);
     assert.equal((await t.request('GET', '/v1/members', { key: minted.body.token })).status, 403);
     assert.equal((await t.request('POST', '/v1/viewer-tokens', { as: member, body: { viewer: { id: 'x' } } })).status, 403);
+    // The viewer is who is recorded as having viewed the log: once per token, not once per page.
+    assert.equal((await t.request('GET', '/v1/events?limit=1', { key: minted.body.token })).status, 200);
+    const views = (await recorded(t, t.org.id, 'audit_log.viewed')).filter((e) => e.actor.id === 'cust-7');
+    assert.equal(views.length, 1);
+    assert.equal(views[0]!.actor.email, 'viewer@customer.test');
+    assert.equal(views[0]!.actor.type, 'user');
+    assert.equal(views[0]!.category, 'data');
+    assert.deepEqual(views[0]!.metadata, { via: 'embed' });
+    // A signed-in admin's first read in a session is recorded too, once.
+    for (let i = 0; i < 3; i++) assert.equal((await t.request('GET', '/v1/events?limit=1', { as: admin })).status, 200);
+    const adminViews = (await recorded(t, t.org.id, 'audit_log.viewed')).filter((e) => e.actor.id === admin.me.user.id);
+    assert.equal(adminViews.length, 1);
+    assert.deepEqual(adminViews[0]!.metadata, { via: 'web' });
   });
 
   it('never stores or logs secrets in plain text', async () => {
