@@ -68,7 +68,7 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
         {status && status.state !== 'failing' && (
           <Alert color={status.state === 'disabled' ? 'gray' : 'teal'} title={status.state === 'disabled' ? 'Export is off' : 'Export is running'}>
             {status.last_success_at ? `Last delivery ${formatLocalFull(status.last_success_at)}. ` : 'Nothing delivered yet. '}
-            {status.pending.toLocaleString()} entries waiting.
+            {status.pending.toLocaleString()} {status.pending === 1 ? 'entry' : 'entries'} waiting.
           </Alert>
         )}
         <Text size="sm" c="dimmed">

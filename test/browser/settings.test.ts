@@ -1,0 +1,115 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createLogger } from '../../src/log.ts';
+import { ensureWebBuilt } from '../../src/web/web-page.ts';
+import { artifactPath, browserSkipReason, launchBrowser } from '../helpers/browser.ts';
+import { startOtlpReceiver, waitFor, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { PASSWORD, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+const skip = browserSkipReason();
+if (skip) console.log(`# ${skip}`);
+
+describe('Settings, OTEL drawer, invitations and the embedded page in Chromium', { skip: skip ?? false, timeout: 240_000 }, () => {
+  let t: TestApp;
+  let browser: Browser;
+  let receiver: OtlpReceiver;
+
+  before(async () => {
+    await ensureWebBuilt(createLogger('silent'));
+    t = await startTestApp();
+    await t.createUser(t.org.id, 'owner@acme.test', 'owner');
+    receiver = await startOtlpReceiver();
+    const events = ['deploy started', 'deploy finished'].map((action) => sampleEvent({ type: 'flow.executed', action }));
+    assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await receiver?.stop();
+    await t?.close();
+  });
+
+  async function signedIn(email: string, path: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await page.goto(`${t.url}/login?next=${encodeURIComponent(path)}`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    return page;
+  }
+
+  it('configures OTEL export in its drawer, sends a test record, and masks the header afterwards', async () => {
+    const page = await signedIn('owner@acme.test', '/audit-logs');
+    await page.getByRole('button', { name: 'Configure OTEL Export' }).click();
+    const drawer = page.getByRole('dialog');
+    await drawer.getByLabel('Endpoint URL').fill(receiver.url);
+    await drawer.getByRole('button', { name: 'Add header' }).click();
+    await drawer.getByLabel('Header 1 name').fill('Authorization');
+    await drawer.getByLabel('Header 1 value').fill('Bearer otel-secret-123');
+    await drawer.getByRole('button', { name: 'Save' }).click();
+    await drawer.getByText('Saved.').waitFor();
+    await drawer.getByRole('button', { name: 'Send test record' }).click();
+    await drawer.getByText('Test record delivered.').waitFor();
+    await waitFor('a test record at the receiver', () => receiver.requests.some((r) => r.headers.authorization === 'Bearer otel-secret-123'));
+    await page.screenshot({ path: artifactPath('20-otel-drawer.png') });
+    await drawer.getByRole('button', { name: 'Close OTEL export' }).click();
+    await page.reload();
+    await page.getByRole('button', { name: 'Configure OTEL Export' }).click();
+    assert.equal(await page.getByRole('dialog').getByLabel('Header 1 value').inputValue(), '****');
+    assert.ok(!(await page.content()).includes('otel-secret-123'), 'the header value is never shown again');
+    await page.context().close();
+  });
+
+  it('invites a member whose link sets a password and signs them in without the Audit Logs', async () => {
+    const page = await signedIn('owner@acme.test', '/settings/members');
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByLabel('Invite by email').fill('newbie@acme.test');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const link = (await page.locator('code').filter({ hasText: '/invite?token=' }).innerText()).trim();
+    await page.getByRole('table', { name: 'Invitations' }).getByText('newbie@acme.test').waitFor();
+    await page.screenshot({ path: artifactPath('21-members-invite.png') });
+    await page.context().close();
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const invitee = await context.newPage();
+    await invitee.goto(link);
+    await invitee.getByLabel('Password').fill('a long enough password');
+    await invitee.getByRole('button', { name: 'Accept invitation' }).click();
+    await invitee.getByText('Only organization owners and admins can view audit logs').waitFor();
+    assert.equal(await invitee.getByRole('link', { name: 'Audit Logs' }).count(), 0);
+    await context.close();
+  });
+
+  it('shows the embedded Audit Logs with a viewer token, keyboard first, and drops the token from the address', async () => {
+    const admin = (await t.app.services.apiKeys.create(t.org.id, { name: 'host app', scopes: ['admin'] })).key;
+    const minted = await t.request('POST', '/v1/viewer-tokens', { key: admin, body: { viewer: { id: 'cust-9', email: 'auditor@customer.test' } } });
+    assert.equal(minted.status, 201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await page.goto(minted.body.url);
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('deploy finished').waitFor();
+    assert.ok(!page.url().includes('token='), 'the token left the address bar');
+    assert.equal(await page.getByRole('link', { name: 'Audit Logs' }).count(), 0, 'no navigation inside the embed');
+    assert.equal(await page.getByRole('button', { name: 'Configure OTEL Export' }).count(), 0);
+
+    // Keyboard only: Tab to the first "View details" button, open with Enter, close with Escape.
+    let focused = '';
+    for (let i = 0; i < 60 && focused !== 'View details'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    }
+    assert.equal(focused, 'View details');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByText('Event overview').waitFor();
+    await page.screenshot({ path: artifactPath('22-embed-drawer.png') });
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    const views = (await t.app.services.query.list(t.org.id, { types: ['audit_log.viewed'] }, 50)).entries;
+    assert.ok(views.some((e) => e.actor.id === 'cust-9' && e.actor.email === 'auditor@customer.test'), 'the viewer is recorded as the one who viewed');
+    await context.close();
+  });
+});
