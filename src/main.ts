@@ -123,7 +123,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   // The first start generates the checkpoint signing key.
   services.keys.active();
   const link = (pathAndQuery: string) => `${baseUrl()}${pathAndQuery}`;
-  authRoutes(app, { auth, sessions: services.sessions, users: services.users, invites: services.invites, orgs: services.orgs, setup: services.setup, selfAudit: services.selfAudit, sessionMaxAgeMs: config.sessionMaxDays * 86_400_000 });
+  authRoutes(app, { auth, sessions: services.sessions, users: services.users, invites: services.invites, orgs: services.orgs, setup: services.setup, selfAudit: services.selfAudit, sessionMaxAgeMs: config.sessionMaxDays * 86_400_000, secureCookie: config.publicUrl?.startsWith('https:') });
   membersRoutes(app, { auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
   credentialsRoutes(app, { auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
   settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });

@@ -22,6 +22,8 @@ export interface AuthRouteDeps {
   setup: SetupService;
   selfAudit: SelfAudit;
   sessionMaxAgeMs: number;
+  /** Mark the session cookie Secure even on plain http: Auditum is reached over https through a proxy. */
+  secureCookie?: boolean;
 }
 
 const meSchema = z.object({
@@ -40,7 +42,7 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'lax',
-      secure: request.protocol === 'https',
+      secure: deps.secureCookie === true || request.protocol === 'https',
       path: '/',
       maxAge: Math.floor(deps.sessionMaxAgeMs / 1000),
     });

@@ -45,6 +45,18 @@ describe('accounts and access', () => {
     assert.equal(entry!.user_agent, 'test-agent/1');
   });
 
+  it('marks the session cookie Secure when the public URL is https (a TLS proxy in front)', async () => {
+    const proxied = await startTestApp({ publicUrl: 'https://audit.example.com' });
+    try {
+      await proxied.createUser(proxied.org.id, 'owner@acme.test', 'owner');
+      const res = await proxied.request('POST', '/v1/auth/login', { key: null, body: { email: 'owner@acme.test', password: PASSWORD } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('set-cookie')!, /;\s*Secure/i);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('rejects a wrong password with 401, records login.failure, and rate limits per account', async () => {
     await t.createUser(t.org.id, 'target@acme.test', 'admin');
     for (let i = 0; i < 3; i++) {
