@@ -41,7 +41,12 @@ export function createEventQuery(database: Database) {
   const { db, adapter, search } = database;
   const doc = adapter.searchDocument();
 
-  function applyFields(query: Query, orgId: string, filter: EventFilter): Query {
+  /**
+   * `actorColumn` picks how the actor filter is applied: the actor filter matches id or email, and
+   * an OR of the two columns cannot walk either index, so each column gets its own query and the
+   * pages are merged by pk (see sources()).
+   */
+  function applyFields(query: Query, orgId: string, filter: EventFilter, actorColumn: 'events.actor_id' | 'events.actor_email' = 'events.actor_id'): Query {
     let q = query.where('events.org_id', '=', orgId);
     const types = filter.types ?? [];
     const prefixes = filter.typePrefixes ?? [];
@@ -56,10 +61,7 @@ export function createEventQuery(database: Database) {
     }
     if (filter.categories?.length) q = q.where('events.category', 'in', filter.categories);
     if (filter.results?.length) q = q.where('events.result', 'in', filter.results);
-    if (filter.actor !== undefined) {
-      const actor = filter.actor;
-      q = q.where((eb) => eb.or([eb('events.actor_id', '=', actor), eb('events.actor_email', '=', actor)]));
-    }
+    if (filter.actor !== undefined) q = q.where(actorColumn, '=', filter.actor);
     if (filter.actorType !== undefined) q = q.where('events.actor_type', '=', filter.actorType);
     if (filter.targetType !== undefined) q = q.where('events.target_type', '=', filter.targetType);
     if (filter.targetId !== undefined) q = q.where('events.target_id', '=', filter.targetId);
@@ -92,12 +94,17 @@ export function createEventQuery(database: Database) {
     }
   };
 
-  /** The sources to read: one plain query, or for a search, the index plus the unindexed tail. */
+  /** The sources to read: one plain query, or for a search, the index plus the unindexed tail; twice for an actor (id, email). */
   async function sources(orgId: string, filter: EventFilter): Promise<Source[]> {
-    const words = [...new Set((filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+    const columns = filter.actor === undefined ? (['events.actor_id'] as const) : (['events.actor_id', 'events.actor_email'] as const);
+    return columns.flatMap((column) => sourcesFor(applyFields(db.selectFrom('events'), orgId, filter, column), orgId, filter.q));
+  }
+
+  function sourcesFor(fields: Query, orgId: string, q: string | undefined): Source[] {
+    const words = [...new Set((q ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
     const indexable = words.filter((w) => [...w].length >= adapter.minTermLength);
     const short = words.filter((w) => [...w].length < adapter.minTermLength);
-    const base = containsAll(applyFields(db.selectFrom('events'), orgId, filter), short);
+    const base = containsAll(fields, short);
     if (indexable.length === 0) return [fetch(base)];
 
     const tail = fetch(containsAll(base.where('events.seq', '>', search.indexedSeq(orgId)), indexable));

@@ -53,6 +53,32 @@ describe('GET /v1/events', () => {
     assert.deepEqual(await types('actor=ada@example.com&type=flow.created&range=24h'), ['flow.created']);
   });
 
+  it('matches an actor by id or by email, merging both in time order without repeats, page by page', async () => {
+    const org = await t.createOrg('actors');
+    const who = 'dee@example.com';
+    const events = Array.from({ length: 30 }, (_, i) =>
+      sampleEvent({
+        action: `a${i}`,
+        occurred_at: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+        // By id, by email, by both (the same entry must come once), and someone else.
+        actor: [{ id: who }, { id: `u-${i}`, email: who }, { id: who, email: who }, { id: 'other', email: 'other@example.com' }][i % 4]!,
+      }),
+    );
+    assert.equal((await t.request('POST', '/v1/events', { key: org.key, body: { events } })).status, 201);
+    const expected = events.filter((_, i) => i % 4 !== 3).map((e) => e.action);
+    const seen: string[] = [];
+    let cursor = '';
+    for (let page = 0; page < 10; page++) {
+      const res = await t.request('GET', `/v1/events?actor=${who}&limit=7${cursor ? `&cursor=${cursor}` : '&include_count=true'}`, { key: org.key });
+      assert.equal(res.status, 200);
+      if (page === 0) assert.deepEqual(res.body.count, { value: expected.length, capped: false });
+      seen.push(...res.body.events.map((e: { action: string }) => e.action));
+      if (!res.body.next_cursor) break;
+      cursor = res.body.next_cursor;
+    }
+    assert.deepEqual(seen, expected);
+  });
+
   it('filters by time range', async () => {
     assert.deepEqual(await types('range=24h'), ['user.login', 'login.failure', 'flow.created']);
     assert.deepEqual(await types('range=7d'), ['user.login', 'login.failure', 'flow.created', 'flow.deleted']);
