@@ -64,6 +64,10 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
   let again = false;
   let stopped = true;
   let unsubscribe: (() => void) | undefined;
+  /** Organizations with new entries since their last evaluation; the poll (every pollIntervalMs) walks them all. */
+  const pending = new Set<string>();
+  let fullRound = true;
+  let lastFullRoundAt = 0;
 
   function wake() {
     if (stopped) return;
@@ -82,19 +86,31 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
           setImmediate(wake);
           return;
         }
-        timer = setTimeout(wake, pollIntervalMs);
+        timer = setTimeout(() => {
+          fullRound = true;
+          wake();
+        }, pollIntervalMs);
         timer.unref();
       });
   }
 
   async function round(): Promise<void> {
     let more = false;
-    for (const orgId of await deps.orgs.ids()) {
+    // Under steady ingest the poll timer keeps being reset: a full pass is still made once per interval.
+    if (Date.now() - lastFullRoundAt >= pollIntervalMs) fullRound = true;
+    const orgIds = fullRound ? await deps.orgs.ids() : [...pending];
+    if (fullRound) lastFullRoundAt = Date.now();
+    fullRound = false;
+    pending.clear();
+    for (const orgId of orgIds) {
       if (stopped) return;
       await deps.service.ensureDefaults(orgId);
       for (let i = 0; i < BATCHES_PER_ROUND && !stopped; i++) {
         if (!(await evaluateBatch(orgId))) break;
-        if (i === BATCHES_PER_ROUND - 1) more = true;
+        if (i === BATCHES_PER_ROUND - 1) {
+          more = true;
+          pending.add(orgId);
+        }
       }
     }
     while (!stopped && (await deps.service.dispatchPending()) > 0);
@@ -201,7 +217,11 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     start() {
       if (!stopped) return;
       stopped = false;
-      unsubscribe = store.onAppend(() => wake());
+      unsubscribe = store.onAppend((orgId) => {
+        pending.add(orgId);
+        wake();
+      });
+      fullRound = true;
       wake();
     },
     wake,

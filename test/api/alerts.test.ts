@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -317,6 +319,28 @@ describe('alerts', () => {
       delivery = (await call('GET', '/v1/alert-webhook')).body.deliveries[0];
       assert.equal(delivery.state, 'completed');
       assert.ok(delivery.attempts >= 4, `attempts ${delivery.attempts}`);
+    });
+
+    it('repeating an alert\'s follow-up after a crash (before it was marked done) records and sends nothing twice', async () => {
+      await configure();
+      await ingest([{ type: 'sso.disabled', actor: { id: 'u1' } }]);
+      await settled();
+      const [alert] = (await alerts()).alerts;
+      await waitFor('delivered', async () => (await app.services.jobs.get(alert.id))?.state === 'completed');
+      // As if the process died after writing the entry and queueing the job, but before marking the alert dispatched.
+      const file = new Database(path.join(t.dataDir, 'auditum.db'));
+      try {
+        file.prepare('UPDATE alerts SET dispatched = 0 WHERE id = ?').run(alert.id);
+      } finally {
+        file.close();
+      }
+      assert.equal(await app.services.alerts.dispatchPending(), 1);
+      await settled();
+      assert.equal((await entriesOfType('alert.triggered')).length, 1);
+      assert.equal((await app.services.jobs.get(alert.id))!.state, 'completed');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(receiver.received.length, 1);
+      assert.equal((await alerts()).alerts.length, 1);
     });
   });
 
