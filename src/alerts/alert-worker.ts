@@ -7,7 +7,7 @@ import { alertLink } from './alert-link.ts';
 import type { AlertRepo, AlertRow, RuleRow, WindowRow } from './alert.repo.ts';
 import { conditionSchema, ruleFilterSchema, type Condition, type RuleFilter } from './alert-rule.schemas.ts';
 import type { AlertService } from './alert.service.ts';
-import { compileFilter, groupsOf, type EntryMatcher } from './rule-matcher.ts';
+import { compileFilter, groupsOf, type EntryMatcher, type Group } from './rule-matcher.ts';
 
 export interface AlertWorkerDeps {
   repo: AlertRepo;
@@ -137,62 +137,65 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     const entries = await store.bySeq(orgId, fromSeq, batchSize);
     if (entries.length === 0) return false;
     const rules = rulesOf(await repo.rules(orgId));
-    const windows = new Map<string, WindowRow>();
-    for (const w of await repo.windows(orgId)) windows.set(windowId(w.rule_id, w.group_key), w);
-    const dirty = new Set<string>();
-    const alerts: AlertRow[] = [];
-    const suppressed = new Map<string, number>();
-    const now = Date.now();
+    // Match first, then load only the window states this batch touches.
+    const hits: Array<{ entry: (typeof entries)[number]; at: number; rule: CompiledRule; group: Group }> = [];
     let newestAt = Number.NEGATIVE_INFINITY;
-
     for (const entry of entries) {
       if (OWN_TYPES.has(entry.type)) continue;
       const at = Date.parse(entry.occurred_at);
       newestAt = Math.max(newestAt, at);
       for (const rule of rules) {
         if (!rule.matches(entry)) continue;
-        for (const group of groupsOf(entry, rule.condition.group_by)) {
-          const id = windowId(rule.row.id, group.key);
-          const row = windows.get(id);
-          const previous = row && row.rule_version === rule.row.version ? fromRow(row) : undefined;
-          const { state: next, outcome } = addMatch(rule.spec, previous, { id: entry.id, at });
-          if (outcome.kind === 'fire') {
-            const first = outcome.matches[0]!;
-            const last = outcome.matches[outcome.matches.length - 1]!;
-            const alert: AlertRow = {
-              id: uuidv7(),
-              org_id: orgId,
-              rule_id: rule.row.id,
-              rule_name: rule.row.name,
-              group_by: group.by,
-              group_value: group.value,
-              count: outcome.matches.length,
-              suppressed: 0,
-              window_minutes: rule.condition.type === 'threshold' ? rule.condition.window_minutes : null,
-              window_start: first.at,
-              window_end: last.at,
-              first_entry_id: first.id,
-              last_entry_id: last.id,
-              trigger_seq: entry.seq,
-              link: alertLink(rule.filter, group, first.at, last.at),
-              status: 'open',
-              acknowledged_at: null,
-              acknowledged_by: null,
-              dispatched: 0,
-              webhook: 0,
-              created_at: now,
-            };
-            alerts.push(alert);
-            next.lastAlertId = alert.id;
-          } else if (outcome.kind === 'suppressed' && outcome.alertId) {
-            const inBatch = alerts.find((a) => a.id === outcome.alertId);
-            if (inBatch) inBatch.suppressed += 1;
-            else suppressed.set(outcome.alertId, (suppressed.get(outcome.alertId) ?? 0) + 1);
-          }
-          windows.set(id, toRow(orgId, rule.row, group.key, next));
-          dirty.add(id);
-        }
+        for (const group of groupsOf(entry, rule.condition.group_by)) hits.push({ entry, at, rule, group });
       }
+    }
+    const windows = new Map<string, WindowRow>();
+    for (const w of await repo.windows(orgId, [...new Set(hits.map((h) => h.group.key))])) windows.set(windowId(w.rule_id, w.group_key), w);
+    const dirty = new Set<string>();
+    const alerts: AlertRow[] = [];
+    const suppressed = new Map<string, number>();
+    const now = Date.now();
+
+    for (const { entry, at, rule, group } of hits) {
+      const id = windowId(rule.row.id, group.key);
+      const row = windows.get(id);
+      const previous = row && row.rule_version === rule.row.version ? fromRow(row) : undefined;
+      const { state: next, outcome } = addMatch(rule.spec, previous, { id: entry.id, at });
+      if (outcome.kind === 'fire') {
+        const first = outcome.matches[0]!;
+        const last = outcome.matches[outcome.matches.length - 1]!;
+        const alert: AlertRow = {
+          id: uuidv7(),
+          org_id: orgId,
+          rule_id: rule.row.id,
+          rule_name: rule.row.name,
+          group_by: group.by,
+          group_value: group.value,
+          count: outcome.matches.length,
+          suppressed: 0,
+          window_minutes: rule.condition.type === 'threshold' ? rule.condition.window_minutes : null,
+          window_start: first.at,
+          window_end: last.at,
+          first_entry_id: first.id,
+          last_entry_id: last.id,
+          trigger_seq: entry.seq,
+          link: alertLink(rule.filter, group, first.at, last.at),
+          status: 'open',
+          acknowledged_at: null,
+          acknowledged_by: null,
+          dispatched: 0,
+          webhook: 0,
+          created_at: now,
+        };
+        alerts.push(alert);
+        next.lastAlertId = alert.id;
+      } else if (outcome.kind === 'suppressed' && outcome.alertId) {
+        const inBatch = alerts.find((a) => a.id === outcome.alertId);
+        if (inBatch) inBatch.suppressed += 1;
+        else suppressed.set(outcome.alertId, (suppressed.get(outcome.alertId) ?? 0) + 1);
+      }
+      windows.set(id, toRow(orgId, rule.row, group.key, next));
+      dirty.add(id);
     }
     const upsertWindows: WindowRow[] = [];
     const deleteWindows: Array<{ rule_id: string; group_key: string }> = [];

@@ -132,7 +132,14 @@ export function createAlertRepo(database: Database) {
     });
   }
 
-  const windows = (orgId: string) => db.selectFrom('alert_windows').selectAll().where('org_id', '=', orgId).execute();
+  /** The window states of an organization for the given group keys (all its rules). */
+  async function windows(orgId: string, groupKeys: string[]): Promise<WindowRow[]> {
+    const out: WindowRow[] = [];
+    for (let i = 0; i < groupKeys.length; i += 500) {
+      out.push(...(await db.selectFrom('alert_windows').selectAll().where('org_id', '=', orgId).where('group_key', 'in', groupKeys.slice(i, i + 500)).execute()));
+    }
+    return out;
+  }
 
   /**
    * Writes a batch's window states and alerts and moves the cursor, all or nothing. The cursor

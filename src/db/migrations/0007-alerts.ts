@@ -49,6 +49,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_alert_id', 'text')
     .addPrimaryKeyConstraint('alert_windows_pk', ['rule_id', 'group_key'])
     .execute();
+  await db.schema.createIndex('alert_windows_org_group').on('alert_windows').columns(['org_id', 'group_key']).execute();
+  await db.schema.createIndex('alert_windows_org_newest').on('alert_windows').columns(['org_id', 'newest_at']).execute();
 
   await db.schema
     .createTable('alerts')
