@@ -3,10 +3,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db/database.ts';
+import { startExistingOrgs } from '../../src/db/migrations/0007-alerts.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
-import { startApp, type RunningApp } from '../../src/main.ts';
+import { createServices, startApp, type RunningApp } from '../../src/main.ts';
 import { waitFor } from '../helpers/otlp-receiver.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -186,6 +189,28 @@ describe('alerts', () => {
     assert.equal(triggered[0]!.id, list[0].id);
     assert.deepEqual(triggered[0]!.actor, { id: 'auditum', type: 'system' });
     assert.equal(triggered[0]!.metadata!.count, 5);
+  });
+
+  it('an organization from before alerts gets the defaults on first use, and its history is not alerted on', async () => {
+    await app.close();
+    // As migration 0007 finds an older organization: history already there, no alert rules or state.
+    const database = await openDatabase({ dataDir: t.dataDir, sync: 'normal' });
+    try {
+      const services = createServices(database, t.config);
+      await services.store.append(t.org.id, ['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4', '10.2.0.5'].map((ip) => ({ ...failure('oscar', ip, '08:00:00.000'), result: 'failed' as const, actor: { id: 'oscar', type: 'user' as const } })));
+      await sql`DELETE FROM alert_rules`.execute(database.db);
+      await sql`DELETE FROM alert_state`.execute(database.db);
+      await startExistingOrgs(database.db);
+    } finally {
+      await database.close();
+    }
+    app = await startApp(loadConfig({}, { ...t.config, port: 0 }), createLogger('silent'));
+    await settled();
+    assert.equal((await call('GET', '/v1/alert-rules')).body.rules.length, 5);
+    assert.equal((await alerts()).alerts.length, 0, 'history is not alerted on');
+    await ingest(['10.2.0.6', '10.2.0.7', '10.2.0.8', '10.2.0.9', '10.2.0.10'].map((ip) => failure('oscar', ip, '09:00:00.000')));
+    await settled();
+    assert.deepEqual((await alerts()).alerts.map((a) => [a.group_key, a.count]), [['actor:oscar', 5]]);
   });
 
   it('records alert.triggered and alert.acknowledged, does not evaluate them, and counts open alerts', async () => {

@@ -31,10 +31,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('evaluated_seq', 'bigint', (c) => c.notNull())
     .addColumn('defaults_seeded', 'integer', (c) => c.notNull())
     .execute();
-  // Organizations that exist already start evaluating at their current head (no alerts on history);
-  // their default rules are added by the alerts service on first use (defaults_seeded = 0).
-  await sql`INSERT INTO alert_state (org_id, evaluated_seq, defaults_seeded)
-            SELECT orgs.id, coalesce(chain_heads.last_seq, 0), 0 FROM orgs LEFT JOIN chain_heads ON chain_heads.org_id = orgs.id`.execute(db);
+  await startExistingOrgs(db);
 
   await db.schema
     .createTable('alert_windows')
@@ -90,4 +87,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('secret', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+}
+
+/**
+ * Organizations that exist already start evaluating at their current head (no alerts on history);
+ * their default rules are added by the alerts service on first use (defaults_seeded = 0).
+ */
+export async function startExistingOrgs(db: Kysely<any>): Promise<void> {
+  await sql`INSERT INTO alert_state (org_id, evaluated_seq, defaults_seeded)
+            SELECT orgs.id, coalesce(chain_heads.last_seq, 0), 0 FROM orgs LEFT JOIN chain_heads ON chain_heads.org_id = orgs.id`.execute(db);
 }
