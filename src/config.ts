@@ -48,6 +48,10 @@ export const configSchema = z.object({
   checkpointEveryEntries: intFromString(0, 1_000_000_000).default(10_000),
   /** First retry delay of a failed background job (exports, webhooks), ms; it doubles per failure. */
   jobRetryBaseMs: intFromString(10, 600_000).default(5000),
+  /** Delivery attempts of one alert webhook before it is marked failed. */
+  alertWebhookMaxAttempts: intFromString(1, 100).default(8),
+  /** How long one alert webhook request may take, ms. */
+  alertWebhookTimeoutMs: intFromString(100, 120_000).default(10_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -78,6 +82,8 @@ export const envNames: Record<keyof Config, string> = {
   checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
   checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
   jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',
+  alertWebhookMaxAttempts: 'AUDITUM_ALERT_WEBHOOK_MAX_ATTEMPTS',
+  alertWebhookTimeoutMs: 'AUDITUM_ALERT_WEBHOOK_TIMEOUT_MS',
 };
 
 export class ConfigError extends Error {}

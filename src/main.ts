@@ -43,6 +43,11 @@ import { createOtelExportRepo } from './otel/otel-export.repo.ts';
 import { otelExportRoutes } from './otel/otel-export.routes.ts';
 import { createOtelExportService } from './otel/otel-export.service.ts';
 import { createOtlpSender } from './otel/otlp-sender.ts';
+import { createAlertRepo } from './alerts/alert.repo.ts';
+import { alertRoutes } from './alerts/alert.routes.ts';
+import { createAlertService, WEBHOOK_JOB } from './alerts/alert.service.ts';
+import { createAlertWebhookService } from './alerts/alert-webhook.service.ts';
+import { createAlertWorker } from './alerts/alert-worker.ts';
 
 /** The services, built from one database; the CLI uses these without starting a server. */
 export function createServices(database: Database, config: Config) {
@@ -77,16 +82,22 @@ export function createServices(database: Database, config: Config) {
   const otlpSender = createOtlpSender(config.otelCaFile ? { ca: fs.readFileSync(config.otelCaFile) } : {});
   // The worker is built later (startApp); a configuration change wakes it through this hook.
   const otelHooks = { onConfigured: (_orgId: string) => {} };
+  const secrets = createSecretBox({ dataDir: config.dataDir });
   const otelExport = createOtelExportService({
     repo: otelRepo,
     store,
     orgs,
-    secrets: createSecretBox({ dataDir: config.dataDir }),
+    secrets,
     sender: otlpSender,
     selfAudit,
     onConfigured: (orgId) => otelHooks.onConfigured(orgId),
   });
-  return { database, jobs, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
+  const alertRepo = createAlertRepo(database);
+  const alerts = createAlertService({ repo: alertRepo, store, selfAudit, jobs, webhookMaxAttempts: config.alertWebhookMaxAttempts });
+  const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit });
+  // A new organization gets the default alert rules, enabled.
+  orgs.onCreated((org) => alerts.ensureDefaults(org.id));
+  return { alertRepo, alerts, alertWebhook, database, jobs, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -128,6 +139,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   credentialsRoutes(app, { auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
   settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
+  alertRoutes(app, { alerts: services.alerts, webhook: services.alertWebhook, auth });
 
   await webPageRoutes(app);
 
@@ -148,10 +160,14 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   otelWorker.start();
   // Each module that queues background work registers its handler here, by job kind.
   const jobHandlers: Record<string, JobHandler> = {};
+  jobHandlers[WEBHOOK_JOB] = services.alertWebhook.handler({ baseUrl, timeoutMs: config.alertWebhookTimeoutMs });
+  const alertWorker = createAlertWorker({ repo: services.alertRepo, service: services.alerts, store: services.store, orgs: services.orgs, logger });
+  alertWorker.start();
   const tasks = [
     startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
     otelWorker,
+    alertWorker,
     startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),
     startCheckpointSchedule({
       checkpoints: services.checkpoints,

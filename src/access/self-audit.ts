@@ -5,6 +5,8 @@ import type { Principal } from './principal.ts';
 
 /** What an administrative action inside Auditum records about itself. */
 export interface AdminEvent {
+  /** Idempotency key: recording the same id again is a no-op (for follow-ups that may be retried after a crash). */
+  id?: string;
   type: string;
   action: string;
   result?: EventInput['result'];
@@ -21,6 +23,7 @@ export function createSelfAudit({ store }: { store: EventStore }) {
   return async function record(orgId: string, actor: Principal['actor'] | { id: string; type: 'system' }, event: AdminEvent, request?: FastifyRequest): Promise<void> {
     const userAgent = request?.headers['user-agent'];
     const input: EventInput = {
+      ...(event.id ? { id: event.id } : {}),
       type: event.type,
       action: event.action,
       result: event.result ?? 'success',

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-integrity.ts';
 import * as m0003 from './migrations/0003-otel.ts';
 import * as m0004 from './migrations/0004-access.ts';
 import * as m0005 from './migrations/0005-jobs.ts';
+import * as m0007 from './migrations/0007-alerts.ts';
 import * as m0008 from './migrations/0008-checkpoint-frontier.ts';
 
 type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> };
@@ -16,7 +17,8 @@ const migrations: Record<string, MigrationModule> = {
   '0003-otel': m0003,
   '0004-access': m0004,
   '0005-jobs': m0005,
-  // 0006 and 0007 are taken by exports and alerts.
+  // 0006 is taken by exports.
+  '0007-alerts': m0007,
   '0008-checkpoint-frontier': m0008,
 };
 
@@ -34,7 +36,9 @@ function provider(adapter: DialectAdapter): MigrationProvider {
 
 /** Brings the schema to the newest migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<any>, adapter: DialectAdapter): Promise<void> {
-  const migrator = new Migrator({ db, provider: provider(adapter) });
+  // Migrations written on parallel branches may land out of name order; each is independent of the
+  // others' tables, so one that sorts before an applied one still runs instead of refusing to start.
+  const migrator = new Migrator({ db, provider: provider(adapter), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

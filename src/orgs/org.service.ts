@@ -22,6 +22,7 @@ const toOrg = (row: { id: string; slug: string; name: string; created_at: number
 /** Organizations: the unit every entry, key and member belongs to. */
 export function createOrgService({ database }: { database: Database }) {
   const { db } = database;
+  const createdListeners = new Set<(org: Org) => Promise<void>>();
 
   async function create(slug: string, name?: string): Promise<Org> {
     const parsed = slugSchema.safeParse(slug);
@@ -30,7 +31,9 @@ export function createOrgService({ database }: { database: Database }) {
     if (exists) throw new ConflictError(`organization "${slug}" already exists`);
     const row = { id: randomUUID(), slug, name: name?.trim() || slug, created_at: Date.now() };
     await db.insertInto('orgs').values(row).execute();
-    return toOrg(row);
+    const org = toOrg(row);
+    for (const listener of createdListeners) await listener(org);
+    return org;
   }
 
   async function bySlug(slug: string): Promise<Org> {
@@ -55,7 +58,13 @@ export function createOrgService({ database }: { database: Database }) {
     return (await db.selectFrom('orgs').select('id').orderBy('created_at').execute()).map((r) => r.id);
   }
 
-  return { create, bySlug, byId, rename, ids };
+  /** Runs `listener` after each organization is created (other modules give it their defaults). */
+  function onCreated(listener: (org: Org) => Promise<void>): () => void {
+    createdListeners.add(listener);
+    return () => createdListeners.delete(listener);
+  }
+
+  return { create, bySlug, byId, rename, ids, onCreated };
 }
 
 export type OrgService = ReturnType<typeof createOrgService>;

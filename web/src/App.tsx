@@ -6,6 +6,8 @@ import { api, ApiError, setCsrf } from './lib/api.ts';
 import type { Me } from './lib/types.ts';
 import { AcceptInvitePage, LoginPage, SetupPage } from './pages/AuthPages.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
+import { AlertsPage } from './pages/AlertsPage.tsx';
+import { AlertSettingsPage } from './pages/AlertSettingsPage.tsx';
 import { EmbedPage } from './pages/EmbedPage.tsx';
 import { ApiKeysPage, OauthClientsPage } from './pages/CredentialsPages.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
@@ -49,6 +51,8 @@ function SignedIn() {
         <Route path="/" element={isAdmin(me.data) ? <Navigate to="/audit-logs" replace /> : <HomePage me={me.data} />} />
         <Route path="/audit-logs" element={<AuditLogsPage me={me.data} />} />
         <Route path="/audit-logs/events/:id" element={<AuditLogsPage me={me.data} />} />
+        <Route path="/alerts" element={<AlertsPage me={me.data} />} />
+        <Route path="/settings/alerts" element={<AlertSettingsPage me={me.data} />} />
         <Route path="/settings/members" element={<MembersPage me={me.data} />} />
         <Route path="/settings/api-keys" element={<ApiKeysPage me={me.data} />} />
         <Route path="/settings/oauth-clients" element={<OauthClientsPage me={me.data} />} />

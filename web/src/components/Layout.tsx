@@ -1,11 +1,12 @@
-import { AppShell, Burger, Group, NavLink, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import { AppShell, Badge, Burger, Group, NavLink, Stack, Text, Title, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconKey, IconListDetails, IconLogout, IconPlugConnected, IconShieldLock, IconUsers } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
+import { IconAlertTriangle, IconBellCog, IconKey, IconListDetails, IconLogout, IconPlugConnected, IconShieldLock, IconUsers } from '@tabler/icons-react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api } from '../lib/api.ts';
 import type { Me } from '../lib/types.ts';
+import { OPEN_ALERTS_KEY } from '../lib/alerts.ts';
 
 /** The page frame: header with the organization, navigation by role, and sign-out. */
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
@@ -14,8 +15,15 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const admin = me.role === 'owner' || me.role === 'admin';
-  const link = (to: string, label: string, icon: ReactNode) => (
-    <NavLink component={Link} to={to} label={label} leftSection={icon} active={location.pathname.startsWith(to)} onClick={close} />
+  // The open-alerts badge: refreshed on a timer and whenever an alert is acknowledged.
+  const openAlerts = useQuery({
+    queryKey: OPEN_ALERTS_KEY,
+    queryFn: async () => (await api<{ open_count: number }>('GET', '/v1/alerts?status=open&limit=1')).open_count,
+    enabled: admin,
+    refetchInterval: 30_000,
+  });
+  const link = (to: string, label: string, icon: ReactNode, badge?: ReactNode) => (
+    <NavLink component={Link} to={to} label={label} leftSection={icon} rightSection={badge} active={location.pathname.startsWith(to)} onClick={close} />
   );
 
   async function signOut() {
@@ -46,6 +54,13 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
             {me.org.name}
           </Text>
           {admin && link('/audit-logs', 'Audit Logs', <IconListDetails size={18} />)}
+          {admin &&
+            link(
+              '/alerts',
+              'Alerts',
+              <IconAlertTriangle size={18} />,
+              openAlerts.data ? <Badge size="sm" color="red" aria-label={`${openAlerts.data} open alerts`}>{openAlerts.data}</Badge> : undefined,
+            )}
           {admin && (
             <>
               <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="md">
@@ -54,6 +69,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
               {link('/settings/members', 'Members', <IconUsers size={18} />)}
               {link('/settings/api-keys', 'API keys', <IconKey size={18} />)}
               {link('/settings/oauth-clients', 'OAuth2 clients', <IconPlugConnected size={18} />)}
+              {link('/settings/alerts', 'Alert rules', <IconBellCog size={18} />)}
               {link('/settings/retention', 'Retention & integrity', <IconShieldLock size={18} />)}
             </>
           )}

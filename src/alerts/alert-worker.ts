@@ -1,0 +1,258 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
+import type { EventStore } from '../events/event-store.ts';
+import type { OrgService } from '../orgs/org.service.ts';
+import { addMatch, isIdle, type RuleSpec, type WindowState } from './alert-evaluator.ts';
+import { alertLink } from './alert-link.ts';
+import type { AlertRepo, AlertRow, RuleRow, WindowRow } from './alert.repo.ts';
+import { conditionSchema, ruleFilterSchema, type Condition, type RuleFilter } from './alert-rule.schemas.ts';
+import type { AlertService } from './alert.service.ts';
+import { compileFilter, groupsOf, type EntryMatcher, type Group } from './rule-matcher.ts';
+
+export interface AlertWorkerDeps {
+  repo: AlertRepo;
+  service: AlertService;
+  store: EventStore;
+  orgs: OrgService;
+  logger: FastifyBaseLogger;
+  /** Safety net for entries appended by another process (the CLI). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+/** Entries Auditum writes about alerts are never evaluated: an alert must not trigger alerts. */
+const OWN_TYPES = new Set(['alert.triggered', 'alert.acknowledged']);
+const BATCHES_PER_ROUND = 20;
+const MINUTE = 60_000;
+/** The longest window a rule may have (7 days): window rows untouched for longer are dropped. */
+const MAX_WINDOW_MS = 7 * 24 * 60 * MINUTE;
+
+interface CompiledRule {
+  row: RuleRow;
+  filter: RuleFilter;
+  condition: Condition;
+  matches: EntryMatcher;
+  spec: RuleSpec;
+}
+
+function compile(row: RuleRow): CompiledRule {
+  const filter = ruleFilterSchema.parse(JSON.parse(row.filter));
+  const condition = conditionSchema.parse(JSON.parse(row.condition));
+  const spec: RuleSpec =
+    condition.type === 'any'
+      ? { count: 1, windowMs: 0, cooldownMs: row.cooldown_minutes * MINUTE }
+      : { count: condition.count, windowMs: condition.window_minutes * MINUTE, cooldownMs: row.cooldown_minutes * MINUTE };
+  return { row, filter, condition, matches: compileFilter(filter), spec };
+}
+
+const windowId = (ruleId: string, groupKey: string) => `${ruleId}\u0000${groupKey}`;
+
+/**
+ * Follows each organization's chain by seq with a durable cursor and evaluates the enabled rules
+ * on every entry. A batch's window states, fired alerts, cooldowns and the cursor move commit in
+ * one transaction, so a crash re-evaluates the batch from the same state (no double firing, no
+ * missed window). Fired alerts are then dispatched (system event, webhook job) by the service.
+ * Runs on timers after ingest has committed: ingest never waits for it.
+ */
+export function createAlertWorker(deps: AlertWorkerDeps) {
+  const { repo, store, logger } = deps;
+  const pollIntervalMs = deps.pollIntervalMs ?? 1000;
+  const batchSize = deps.batchSize ?? 500;
+  const compiled = new Map<string, CompiledRule>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+  let unsubscribe: (() => void) | undefined;
+  /** Organizations with new entries since their last evaluation; the poll (every pollIntervalMs) walks them all. */
+  const pending = new Set<string>();
+  let fullRound = true;
+  let lastFullRoundAt = 0;
+
+  function wake() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = round()
+      .catch((error: unknown) => logger.error({ err: error }, 'alert evaluation round failed'))
+      .then(() => {
+        running = undefined;
+        if (stopped) return;
+        if (again) {
+          again = false;
+          setImmediate(wake);
+          return;
+        }
+        timer = setTimeout(() => {
+          fullRound = true;
+          wake();
+        }, pollIntervalMs);
+        timer.unref();
+      });
+  }
+
+  async function round(): Promise<void> {
+    let more = false;
+    // Under steady ingest the poll timer keeps being reset: a full pass is still made once per interval.
+    if (Date.now() - lastFullRoundAt >= pollIntervalMs) fullRound = true;
+    const orgIds = fullRound ? await deps.orgs.ids() : [...pending];
+    if (fullRound) lastFullRoundAt = Date.now();
+    fullRound = false;
+    pending.clear();
+    for (const orgId of orgIds) {
+      if (stopped) return;
+      await deps.service.ensureDefaults(orgId);
+      for (let i = 0; i < BATCHES_PER_ROUND && !stopped; i++) {
+        if (!(await evaluateBatch(orgId))) break;
+        if (i === BATCHES_PER_ROUND - 1) {
+          more = true;
+          pending.add(orgId);
+        }
+      }
+    }
+    while (!stopped && (await deps.service.dispatchPending()) > 0);
+    if (more) again = true;
+  }
+
+  function rulesOf(rows: RuleRow[]): CompiledRule[] {
+    return rows
+      .filter((r) => r.enabled === 1)
+      .map((row) => {
+        const cached = compiled.get(row.id);
+        if (cached && cached.row.version === row.version && cached.row.updated_at === row.updated_at) return cached;
+        const rule = compile(row);
+        compiled.set(row.id, rule);
+        return rule;
+      });
+  }
+
+  /** Evaluates the next batch of one organization's entries; false when it was caught up. */
+  async function evaluateBatch(orgId: string): Promise<boolean> {
+    const state = await repo.state(orgId);
+    if (!state) return false;
+    const fromSeq = Number(state.evaluated_seq);
+    const entries = await store.bySeq(orgId, fromSeq, batchSize);
+    if (entries.length === 0) return false;
+    const rules = rulesOf(await repo.rules(orgId));
+    // Match first, then load only the window states this batch touches.
+    const hits: Array<{ entry: (typeof entries)[number]; at: number; rule: CompiledRule; group: Group }> = [];
+    let newestAt = Number.NEGATIVE_INFINITY;
+    for (const entry of entries) {
+      if (OWN_TYPES.has(entry.type)) continue;
+      const at = Date.parse(entry.occurred_at);
+      newestAt = Math.max(newestAt, at);
+      for (const rule of rules) {
+        if (!rule.matches(entry)) continue;
+        for (const group of groupsOf(entry, rule.condition.group_by)) hits.push({ entry, at, rule, group });
+      }
+    }
+    const windows = new Map<string, WindowRow>();
+    for (const w of await repo.windows(orgId, [...new Set(hits.map((h) => h.group.key))])) windows.set(windowId(w.rule_id, w.group_key), w);
+    const dirty = new Set<string>();
+    const alerts: AlertRow[] = [];
+    const suppressed = new Map<string, number>();
+    const now = Date.now();
+
+    for (const { entry, at, rule, group } of hits) {
+      const id = windowId(rule.row.id, group.key);
+      const row = windows.get(id);
+      const previous = row && row.rule_version === rule.row.version ? fromRow(row) : undefined;
+      const { state: next, outcome } = addMatch(rule.spec, previous, { id: entry.id, at });
+      if (outcome.kind === 'fire') {
+        const first = outcome.matches[0]!;
+        const last = outcome.matches[outcome.matches.length - 1]!;
+        const alert: AlertRow = {
+          id: uuidv7(),
+          org_id: orgId,
+          rule_id: rule.row.id,
+          rule_name: rule.row.name,
+          group_by: group.by,
+          group_value: group.value,
+          count: outcome.matches.length,
+          suppressed: 0,
+          window_minutes: rule.condition.type === 'threshold' ? rule.condition.window_minutes : null,
+          window_start: first.at,
+          window_end: last.at,
+          first_entry_id: first.id,
+          last_entry_id: last.id,
+          trigger_seq: entry.seq,
+          link: alertLink(rule.filter, group, first.at, last.at),
+          status: 'open',
+          acknowledged_at: null,
+          acknowledged_by: null,
+          dispatched: 0,
+          webhook: 0,
+          created_at: now,
+        };
+        alerts.push(alert);
+        next.lastAlertId = alert.id;
+      } else if (outcome.kind === 'suppressed' && outcome.alertId) {
+        const inBatch = alerts.find((a) => a.id === outcome.alertId);
+        if (inBatch) inBatch.suppressed += 1;
+        else suppressed.set(outcome.alertId, (suppressed.get(outcome.alertId) ?? 0) + 1);
+      }
+      windows.set(id, toRow(orgId, rule.row, group.key, next));
+      dirty.add(id);
+    }
+    const upsertWindows: WindowRow[] = [];
+    const deleteWindows: Array<{ rule_id: string; group_key: string }> = [];
+    for (const id of dirty) {
+      const row = windows.get(id)!;
+      if (isIdle(fromRow(row), newestAt)) deleteWindows.push({ rule_id: row.rule_id, group_key: row.group_key });
+      else upsertWindows.push(row);
+    }
+    const toSeq = entries[entries.length - 1]!.seq;
+    const pruneBefore = Number.isFinite(newestAt) ? newestAt - MAX_WINDOW_MS : Number.NEGATIVE_INFINITY;
+    const committed = await repo.commitBatch({ orgId, fromSeq, toSeq, upsertWindows, deleteWindows, alerts, suppressed, pruneBefore: Number.isFinite(pruneBefore) ? pruneBefore : 0 });
+    if (!committed) {
+      logger.warn({ orgId, fromSeq }, 'alert cursor moved underneath the evaluator; batch will be re-read');
+      return false;
+    }
+    if (alerts.length > 0) logger.info({ orgId, alerts: alerts.length }, 'alerts fired');
+    return true;
+  }
+
+  return {
+    /** Starts following the chains; each append wakes it. */
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      unsubscribe = store.onAppend((orgId) => {
+        pending.add(orgId);
+        wake();
+      });
+      fullRound = true;
+      wake();
+    },
+    wake,
+    /** Stops after the batch in progress (its transaction either committed or did not). */
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      unsubscribe?.();
+      await running;
+    },
+  };
+}
+
+function toRow(orgId: string, rule: RuleRow, groupKey: string, state: WindowState): WindowRow {
+  return {
+    rule_id: rule.id,
+    group_key: groupKey,
+    org_id: orgId,
+    rule_version: rule.version,
+    matches: JSON.stringify(state.matches),
+    newest_at: Number.isFinite(state.newestAt) ? state.newestAt : 0,
+    cooldown_until: state.cooldownUntil,
+    last_alert_id: state.lastAlertId,
+  };
+}
+
+function fromRow(row: WindowRow): WindowState {
+  return { matches: JSON.parse(row.matches), newestAt: Number(row.newest_at), cooldownUntil: row.cooldown_until === null ? null : Number(row.cooldown_until), lastAlertId: row.last_alert_id };
+}
+
+export type AlertWorker = ReturnType<typeof createAlertWorker>;

@@ -1,0 +1,99 @@
+import { Alert, Anchor, Badge, Button, Group, Stack, Table, Tabs, Text, Title, Tooltip } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router-dom';
+import { api, errorMessage } from '../lib/api.ts';
+import type { AlertItem } from '../lib/alerts.ts';
+import { formatLocal, formatUtc } from '../lib/format.ts';
+import type { Me } from '../lib/types.ts';
+
+type Status = 'open' | 'acknowledged';
+
+function webhookBadge(webhook: AlertItem['webhook']) {
+  if (!webhook) return <Text size="sm" c="dimmed">—</Text>;
+  const color = webhook.state === 'completed' ? 'teal' : webhook.state === 'failed' ? 'red' : 'yellow';
+  const label = webhook.state === 'completed' ? 'delivered' : webhook.state === 'queued' && webhook.attempts > 0 ? 'retrying' : webhook.state;
+  return (
+    <Tooltip label={webhook.last_error ?? `${webhook.attempts} attempt(s)`} disabled={!webhook.last_error && webhook.attempts === 0}>
+      <Badge color={color} variant="light">{label}</Badge>
+    </Tooltip>
+  );
+}
+
+/** Fired alerts, open or acknowledged, each linking to its matching entries in the Audit Logs. */
+export function AlertsPage(_props: { me: Me }) {
+  const [params, setParams] = useSearchParams();
+  const status: Status = params.get('status') === 'acknowledged' ? 'acknowledged' : 'open';
+  const queryClient = useQueryClient();
+  const alerts = useQuery({
+    queryKey: ['alerts', status],
+    queryFn: () => api<{ alerts: AlertItem[]; open_count: number }>('GET', `/v1/alerts?status=${status}`),
+    refetchInterval: 15_000,
+  });
+  const acknowledge = useMutation({
+    mutationFn: (id: string) => api<AlertItem>('POST', `/v1/alerts/${id}/acknowledge`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['alerts'] }),
+  });
+  const openCount = alerts.data?.open_count;
+
+  return (
+    <Stack maw={1200}>
+      <Group justify="space-between">
+        <Title order={2}>Alerts</Title>
+        <Anchor component={Link} to="/settings/alerts" size="sm">Alert rules and webhook</Anchor>
+      </Group>
+      {(alerts.error || acknowledge.error) && <Alert color="red" role="alert">{errorMessage(alerts.error ?? acknowledge.error)}</Alert>}
+      <Tabs value={status} onChange={(v) => setParams(v === 'acknowledged' ? { status: 'acknowledged' } : {})}>
+        <Tabs.List>
+          <Tabs.Tab value="open" rightSection={openCount ? <Badge size="sm" color="red" circle={openCount < 10}>{openCount}</Badge> : null}>Open</Tabs.Tab>
+          <Tabs.Tab value="acknowledged">Acknowledged</Tabs.Tab>
+        </Tabs.List>
+      </Tabs>
+      {alerts.data && alerts.data.alerts.length === 0 && (
+        <Text c="dimmed" py="xl" ta="center">{status === 'open' ? 'No open alerts.' : 'No acknowledged alerts yet.'}</Text>
+      )}
+      {alerts.data && alerts.data.alerts.length > 0 && (
+        <Table.ScrollContainer minWidth={900}>
+          <Table aria-label={`${status} alerts`} verticalSpacing="sm">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Triggered</Table.Th>
+                <Table.Th>Rule</Table.Th>
+                <Table.Th>Group</Table.Th>
+                <Table.Th>Entries</Table.Th>
+                <Table.Th>Window (occurred)</Table.Th>
+                <Table.Th>Webhook</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {alerts.data.alerts.map((a) => (
+                <Table.Tr key={a.id}>
+                  <Table.Td><Tooltip label={formatUtc(a.created_at)}><Text size="sm">{formatLocal(a.created_at)}</Text></Tooltip></Table.Td>
+                  <Table.Td><Text size="sm" fw={500}>{a.rule.name}</Text></Table.Td>
+                  <Table.Td><Text size="sm" ff="monospace">{a.group_key ?? '—'}</Text></Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{a.count}{a.suppressed > 0 ? ` (+${a.suppressed} during cooldown)` : ''}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{formatLocal(a.window.start)}{a.window.end !== a.window.start ? ` – ${formatLocal(a.window.end)}` : ''}</Text>
+                  </Table.Td>
+                  <Table.Td>{webhookBadge(a.webhook)}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" wrap="nowrap" justify="flex-end">
+                      <Button component={Link} to={a.link} size="xs" variant="light">View entries</Button>
+                      {a.status === 'open' ? (
+                        <Button size="xs" onClick={() => acknowledge.mutate(a.id)} loading={acknowledge.isPending && acknowledge.variables === a.id}>Acknowledge</Button>
+                      ) : (
+                        <Text size="xs" c="dimmed">by {a.acknowledged_by}</Text>
+                      )}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
