@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundUrlSchema } from '../http/schemas.ts';
 import { eventFilterQuerySchema } from '../query/event-filter.schemas.ts';
 
 export const GROUP_BY = ['actor', 'ip', 'target'] as const;
@@ -110,20 +111,7 @@ export const listAlertsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const webhookUrlSchema = z
-  .string()
-  .max(2048)
-  .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL' });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
-    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain credentials; verify the signature instead' });
-  });
+export const webhookUrlSchema = outboundUrlSchema('verify the signature instead', 'https://hooks.example.com/auditum');
 
 export const putWebhookSchema = z.strictObject({
   url: webhookUrlSchema,

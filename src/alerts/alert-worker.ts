@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { createWakeLoop } from '../jobs/wake-loop.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventStore } from '../events/event-store.ts';
 import type { OrgService } from '../orgs/org.service.ts';
@@ -59,42 +60,22 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
   const pollIntervalMs = deps.pollIntervalMs ?? 1000;
   const batchSize = deps.batchSize ?? 500;
   const compiled = new Map<string, CompiledRule>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
   let unsubscribe: (() => void) | undefined;
   /** Organizations with new entries since their last evaluation; the poll (every pollIntervalMs) walks them all. */
   const pending = new Set<string>();
   let fullRound = true;
   let lastFullRoundAt = 0;
+  const loop = createWakeLoop(
+    async () => ((await round()) ? 0 : pollIntervalMs),
+    (error) => {
+      logger.error({ err: error }, 'alert evaluation round failed');
+      return pollIntervalMs;
+    },
+  );
+  const wake = loop.wake;
 
-  function wake() {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = round()
-      .catch((error: unknown) => logger.error({ err: error }, 'alert evaluation round failed'))
-      .then(() => {
-        running = undefined;
-        if (stopped) return;
-        if (again) {
-          again = false;
-          setImmediate(wake);
-          return;
-        }
-        timer = setTimeout(() => {
-          fullRound = true;
-          wake();
-        }, pollIntervalMs);
-        timer.unref();
-      });
-  }
-
-  async function round(): Promise<void> {
+  /** One pass; true when an organization has more entries waiting than a pass evaluates. */
+  async function round(): Promise<boolean> {
     let more = false;
     // Under steady ingest the poll timer keeps being reset: a full pass is still made once per interval.
     if (Date.now() - lastFullRoundAt >= pollIntervalMs) fullRound = true;
@@ -103,9 +84,9 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     fullRound = false;
     pending.clear();
     for (const orgId of orgIds) {
-      if (stopped) return;
+      if (loop.stopped) return more;
       await deps.service.ensureDefaults(orgId);
-      for (let i = 0; i < BATCHES_PER_ROUND && !stopped; i++) {
+      for (let i = 0; i < BATCHES_PER_ROUND && !loop.stopped; i++) {
         if (!(await evaluateBatch(orgId))) break;
         if (i === BATCHES_PER_ROUND - 1) {
           more = true;
@@ -113,8 +94,8 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
         }
       }
     }
-    while (!stopped && (await deps.service.dispatchPending()) > 0);
-    if (more) again = true;
+    while (!loop.stopped && (await deps.service.dispatchPending()) > 0);
+    return more;
   }
 
   function rulesOf(rows: RuleRow[]): CompiledRule[] {
@@ -218,22 +199,19 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
   return {
     /** Starts following the chains; each append wakes it. */
     start() {
-      if (!stopped) return;
-      stopped = false;
+      if (!loop.stopped) return;
       unsubscribe = store.onAppend((orgId) => {
         pending.add(orgId);
         wake();
       });
       fullRound = true;
-      wake();
+      loop.start();
     },
     wake,
     /** Stops after the batch in progress (its transaction either committed or did not). */
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
       unsubscribe?.();
-      await running;
+      await loop.stop();
     },
   };
 }

@@ -18,3 +18,25 @@ export const errorResponses = {
   404: errorSchema.describe('Not found in this organization'),
   413: errorSchema.describe('Request body too large'),
 };
+
+/**
+ * An absolute http(s) URL that Auditum will call (OTLP receiver, alert webhook). Credentials in the
+ * URL are refused: GET would show them and the audit log would record them; `credentialsHint` says
+ * what to use instead.
+ */
+export function outboundUrlSchema(credentialsHint: string, example: string) {
+  return z
+    .string()
+    .max(2048)
+    .superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be an absolute http:// or https:// URL, e.g. ${example}` });
+        return;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
+      else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `must not contain credentials; ${credentialsHint}` });
+    });
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { rfc3339 } from '../events/event.schemas.ts';
+import { outboundUrlSchema } from '../http/schemas.ts';
 
 /** What a stored header value is shown as: values are write-only. */
 export const MASK = '****';
@@ -11,21 +12,7 @@ const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'tra
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-export const endpointUrlSchema = z
-  .string()
-  .max(2048)
-  .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http:// or https:// URL, e.g. https://collector.example.com/v1/logs' });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use http:// or https://' });
-    // Credentials in the URL would be shown by GET and written to the audit log; headers keep them secret.
-    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain credentials; send them as a header' });
-  })
+export const endpointUrlSchema = outboundUrlSchema('send them as a header', 'https://collector.example.com/v1/logs')
   .describe('the OTLP/HTTP logs endpoint, usually ending in /v1/logs');
 
 const headersSchema = z

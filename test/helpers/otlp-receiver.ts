@@ -129,8 +129,7 @@ export async function startOtlpReceiver(options: { port?: number; tls?: { key: s
       if (!server) return;
       const s = server;
       server = undefined;
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
+      await closeServer(s);
     },
     start: listen,
   };
@@ -147,4 +146,10 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/** Closes a loopback test server at once, dropping kept-alive connections. */
+export async function closeServer(server: { closeAllConnections(): void; close(cb: () => void): unknown }): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

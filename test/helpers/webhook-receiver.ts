@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from './otlp-receiver.ts';
 
 export interface ReceivedWebhook {
   headers: http.IncomingHttpHeaders;
@@ -54,8 +55,7 @@ export async function startWebhookReceiver() {
       if (!server) return;
       const s = server;
       server = undefined;
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
+      await closeServer(s);
     },
     start,
   };
