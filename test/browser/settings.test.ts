@@ -112,4 +112,36 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     assert.ok(views.some((e) => e.actor.id === 'cust-9' && e.actor.email === 'auditor@customer.test'), 'the viewer is recorded as the one who viewed');
     await context.close();
   });
+
+  it('raises an alert for five failed sign-ins: nav badge, view the entries, acknowledge', async () => {
+    const events = Array.from({ length: 5 }, (_, i) =>
+      sampleEvent({ type: 'login.failure', result: 'failed', action: `bad password ${i}`, actor: { id: 'u-mallory', email: 'mallory@evil.test' }, ip: '203.0.113.9' }),
+    );
+    assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
+    const page = await signedIn('owner@acme.test', '/alerts');
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    const badge = page.getByLabel(/^\d+ open alerts$/);
+    await badge.waitFor({ timeout: 20_000 });
+    assert.match((await badge.getAttribute('aria-label'))!, /^[12] open alerts$/);
+    const alerts = page.getByRole('table', { name: 'open alerts' });
+    await alerts.getByText(/login|sign-in/i).first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: artifactPath('23-alerts.png') });
+
+    await alerts.getByRole('link', { name: 'View entries' }).first().click();
+    await page.waitForURL(/\/audit-logs\?/);
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('bad password 4').waitFor();
+    const shown = await page.getByRole('table', { name: 'Audit log entries' }).locator('tbody tr:not([aria-hidden])').allInnerTexts();
+    assert.ok(shown.every((row) => row.includes('login.failure')), shown.join('\n'));
+
+    await page.getByRole('link', { name: /^Alerts/ }).click();
+    await page.getByRole('table', { name: 'open alerts' }).getByRole('button', { name: 'Acknowledge' }).first().waitFor();
+    while ((await page.getByRole('table', { name: 'open alerts' }).getByRole('button', { name: 'Acknowledge' }).count()) > 0) {
+      await page.getByRole('table', { name: 'open alerts' }).getByRole('button', { name: 'Acknowledge' }).first().click();
+      await page.waitForTimeout(300);
+    }
+    await badge.waitFor({ state: 'detached', timeout: 10_000 });
+    const acknowledged = (await t.app.services.query.list(t.org.id, { types: ['alert.acknowledged'] }, 10)).entries;
+    assert.ok(acknowledged.length >= 1 && acknowledged.every((e) => e.actor.email === 'owner@acme.test'), 'acknowledgement recorded with the real user');
+    await page.context().close();
+  });
 });
