@@ -48,6 +48,8 @@ export const configSchema = z.object({
   checkpointEveryEntries: intFromString(0, 1_000_000_000).default(10_000),
   /** First retry delay of a failed background job (exports, webhooks), ms; it doubles per failure. */
   jobRetryBaseMs: intFromString(10, 600_000).default(5000),
+  /** How long a finished export's file can be downloaded before it is deleted, hours (7 days). */
+  exportTtlHours: intFromString(1, 24 * 365).default(168),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -78,6 +80,7 @@ export const envNames: Record<keyof Config, string> = {
   checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
   checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
   jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',
+  exportTtlHours: 'AUDITUM_EXPORT_TTL_HOURS',
 };
 
 export class ConfigError extends Error {}

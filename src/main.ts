@@ -42,6 +42,15 @@ import { createOtelExportRepo } from './otel/otel-export.repo.ts';
 import { otelExportRoutes } from './otel/otel-export.routes.ts';
 import { createOtelExportService } from './otel/otel-export.service.ts';
 import { createOtlpSender } from './otel/otlp-sender.ts';
+import { createExportFiles } from './exports/export-files.ts';
+import { createExportJobHandler, EXPORT_JOB_KIND } from './exports/export-job.ts';
+import { createExportRepo } from './exports/export.repo.ts';
+import { exportRoutes } from './exports/export.routes.ts';
+import { createExportService } from './exports/export.service.ts';
+import { startExportSweep } from './exports/export-sweep.ts';
+
+/** How often expired export files are looked for (and once at start). */
+const EXPORT_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** The services, built from one database; the CLI uses these without starting a server. */
 export function createServices(database: Database, config: Config) {
@@ -85,7 +94,10 @@ export function createServices(database: Database, config: Config) {
     selfAudit,
     onConfigured: (orgId) => otelHooks.onConfigured(orgId),
   });
-  return { database, jobs, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
+  const exportRepo = createExportRepo(database);
+  const exportFiles = createExportFiles(config.dataDir);
+  const exports = createExportService({ repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
+  return { database, jobs, exportRepo, exportFiles, exports, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -127,6 +139,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   credentialsRoutes(app, { auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
   settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
+  exportRoutes(app, { exports: services.exports, auth });
 
   await webPageRoutes(app);
 
@@ -147,10 +160,21 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   otelWorker.start();
   // Each module that queues background work registers its handler here, by job kind.
   const jobHandlers: Record<string, JobHandler> = {};
+  jobHandlers[EXPORT_JOB_KIND] = createExportJobHandler({
+    repo: services.exportRepo,
+    query: services.query,
+    store: services.store,
+    files: services.exportFiles,
+    ttlMs: config.exportTtlHours * 3_600_000,
+    logger,
+  });
+  const reconciled = await services.exports.reconcile();
+  if (reconciled > 0) logger.warn({ exports: reconciled }, 'exports without a job to run them were marked failed');
   const tasks = [
     startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
     otelWorker,
+    startExportSweep({ exports: services.exports, intervalMs: EXPORT_SWEEP_INTERVAL_MS, logger }),
     startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),
     startCheckpointSchedule({
       checkpoints: services.checkpoints,
