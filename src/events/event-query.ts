@@ -141,6 +141,10 @@ export function createEventQuery(database: Database) {
    */
   async function scan(orgId: string, filter: EventFilter, afterSeq: number, throughSeq: number): Promise<Entry[]> {
     const words = [...new Set((filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+    if (Object.values(filter).every((value) => value === undefined)) {
+      const rows = await db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('seq', '>', afterSeq).where('seq', '<=', throughSeq).orderBy('seq').execute();
+      return rows.map(rowToEntry);
+    }
     const windowed = db.with(
       (cte) => cte('events').materialized(),
       (qb) => qb.selectFrom('main.events' as 'events').selectAll().where('org_id', '=', orgId).where('seq', '>', afterSeq).where('seq', '<=', throughSeq),

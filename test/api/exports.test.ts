@@ -282,4 +282,17 @@ describe('exports', () => {
     assert.equal(fs.existsSync(file), false);
     assert.equal((await t.request('GET', `/v1/exports/${finished.id}`)).status, 404);
   });
+
+  it('at start-up, an export whose job is gone is marked failed, never left running', async () => {
+    const created = await queue({ name: 'orphan', format: 'csv' });
+    await exportDone(created.id);
+    const repo = t.app.services.exportRepo;
+    const row = (await repo.get(t.org.id, created.id))!;
+    const orphanId = '0190a0a0-0000-7000-8000-00000000abcd';
+    await repo.insert({ ...row, id: orphanId, status: 'running', completed_at: null, expires_at: null });
+    assert.equal(await t.app.services.exports.reconcile(), 1);
+    const view = (await t.request('GET', `/v1/exports/${orphanId}`)).body;
+    assert.equal(view.status, 'failed');
+    assert.match(view.error, /job was lost/);
+  });
 });
