@@ -11,7 +11,10 @@ import { openExportWriter } from './export-writer.ts';
 export const EXPORT_JOB_KIND = 'export';
 
 /** Seqs read per step: each step's query is bounded by this, whatever the filter, so the server stays responsive. */
-export const SEQ_WINDOW = 2000;
+export const SEQ_WINDOW = 500;
+
+/** How often progress (rows written) is recorded while an export runs. */
+const PROGRESS_EVERY_MS = 250;
 
 export interface ExportJobPayload {
   exportId: string;
@@ -53,6 +56,7 @@ export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
       const span = Math.max(1, row.through_seq - startAfter);
       let after = startAfter;
       let rows = 0;
+      let reported = 0;
       while (after < row.through_seq) {
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
         const through = Math.min(after + SEQ_WINDOW, row.through_seq);
@@ -60,7 +64,11 @@ export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
         for (const entry of entries) await writer.write(entry);
         rows += entries.length;
         after = through;
-        if (!(await repo.progress(exportId, rows, (after - startAfter) / span))) throw new ExportGone();
+        // Progress is a durable write; a few a second is plenty, and it is also where a cancellation is noticed.
+        if (Date.now() - reported >= PROGRESS_EVERY_MS || after >= row.through_seq) {
+          reported = Date.now();
+          if (!(await repo.progress(exportId, rows, (after - startAfter) / span))) throw new ExportGone();
+        }
         // Let requests (ingest, queries) in between steps.
         await yieldToLoop();
       }

@@ -38,6 +38,8 @@ export function exportRoutes(app: App, deps: { exports: ExportService; auth: Aut
   });
 
   app.get('/v1/exports/:id/download', {
+    // A HEAD would open the file and record a download that never happened.
+    exposeHeadRoute: false,
     schema: {
       ...common,
       summary: 'Download a completed export (recorded as export.downloaded)',

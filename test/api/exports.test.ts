@@ -163,6 +163,15 @@ describe('exports', () => {
     const lines = (await download(done.id)).bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines, expected);
     assert.equal(done.rows_written, expected.length);
+
+    // Free text too: the same rows as the search on the page.
+    const searched = await queue({ name: 'searched', format: 'jsonl', q: 'ünïcödé 🚀' });
+    const searchedDone = await exportDone(searched.id);
+    const hits = (await t.request('GET', `/v1/events?q=${encodeURIComponent('ünïcödé 🚀')}&limit=500`)).body.events as Entry[];
+    const want = hits.filter((e) => e.seq <= searchedDone.through_seq).sort((a, b) => a.seq - b.seq);
+    assert.ok(want.length >= 1);
+    const got = (await download(searched.id)).bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(got.map((e) => e.seq), want.map((e) => e.seq));
   });
 
   it('records export.created and export.downloaded with the real actor', async () => {
