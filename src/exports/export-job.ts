@@ -11,7 +11,7 @@ import { openExportWriter } from './export-writer.ts';
 export const EXPORT_JOB_KIND = 'export';
 
 /** Seqs read per step: each step's query is bounded by this, whatever the filter, so the server stays responsive. */
-export const SEQ_WINDOW = 500;
+export const SEQ_WINDOW = 250;
 
 /** How often progress (rows written) is recorded while an export runs. */
 const PROGRESS_EVERY_MS = 250;
