@@ -23,6 +23,7 @@ interface ExportJob {
 const STATUS_COLORS: Record<ExportJob['status'], string> = { queued: 'gray', running: 'blue', completed: 'teal', failed: 'red', cancelled: 'gray', expired: 'gray' };
 const EXTENSIONS: Record<ExportJob['format'], string> = { csv: 'csv', xlsx: 'xlsx', jsonl: 'jsonl' };
 
+const rowsLabel = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'row' : 'rows'}`;
 const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
 const toDate = (iso: string) => (iso ? new Date(iso) : null);
 const fromPicker = (value: string | Date | null) => (value ? new Date(value).toISOString() : '');
@@ -56,10 +57,10 @@ function ExportRow({ job }: { job: ExportJob }) {
         {(job.status === 'running' || job.status === 'queued') && (
           <>
             <Progress value={Math.round(job.progress * 100)} size="sm" mt={4} aria-label={`${job.name} progress`} />
-            <Text size="xs" c="dimmed">{job.rows_written.toLocaleString()} rows</Text>
+            <Text size="xs" c="dimmed">{rowsLabel(job.rows_written)}</Text>
           </>
         )}
-        {job.status === 'completed' && <Text size="xs" c="dimmed">{job.rows_written.toLocaleString()} rows</Text>}
+        {job.status === 'completed' && <Text size="xs" c="dimmed">{rowsLabel(job.rows_written)}</Text>}
       </Table.Td>
       <Table.Td w={90}>
         {job.download_url &&
