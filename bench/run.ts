@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: HTTP ingest vs the in-process storage baseline, full-text indexing cost,
- * and the query suite's latency at BENCH_EVENTS entries (default 1,000,000).
+ * the query suite's latency, and exports (time per format, peak RSS) at BENCH_EVENTS entries
+ * (default 1,000,000). BENCH_ONLY=exports fills the data and runs only the export scenario;
+ * BENCH_EXPORT_FORMATS=csv,jsonl picks formats.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,12 +16,15 @@ import { benchEvent, benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
 import { fmt, mb, peakRss, setupOrg, tmpDir } from './common.ts';
 import { otelBench } from './otel.ts';
+import { benchExports, printExportResults } from './exports.ts';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const INGEST = Math.min(TOTAL, Number(process.env.BENCH_INGEST_EVENTS ?? 200_000));
 const BATCH = 500;
 const CLIENTS = 4;
 const SPAN = 90 * 24 * 3600 * 1000;
+const ONLY = process.env.BENCH_ONLY;
+const EXPORT_FORMATS = (process.env.BENCH_EXPORT_FORMATS ?? 'csv,xlsx,jsonl').split(',').filter(Boolean);
 const NOW = Date.now() - 60_000;
 /** The HTTP ingest rate measured by the core scenario, which the OTLP scenario must keep up with. */
 let lastHttpRate: number | undefined;
@@ -71,6 +76,14 @@ async function main() {
     if (i === INGEST) console.log(`  baseline measured; filling to ${fmt(TOTAL)} entries...`);
   }
   const baselineRate = INGEST / baselineSeconds;
+  if (ONLY === 'exports') {
+    // The server would otherwise spend its first minutes indexing, which is not what is measured here.
+    await services.indexer.catchUp();
+    await database.close();
+    printExportResults(await benchExports(dataDir, key, EXPORT_FORMATS));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    return;
+  }
 
   // 2. HTTP ingest into a fresh data dir.
   const http = await httpIngest();
@@ -132,11 +145,14 @@ async function main() {
   server.child.kill('SIGTERM');
   await waitForExit(server.child);
   console.log(`  peak server RSS while querying: ${mb(queryRss)}  (target < 400 MB)`);
-  const size = fs.readdirSync(dataDir).reduce((sum, f) => sum + fs.statSync(path.join(dataDir, f)).size, 0);
+  const size = fs.readdirSync(dataDir).reduce((sum, f) => sum + (fs.statSync(path.join(dataDir, f)).isFile() ? fs.statSync(path.join(dataDir, f)).size : 0), 0);
   console.log(`  data dir size: ${mb(size)}`);
+
+  // 5. Exports of every entry, per format.
+  printExportResults(await benchExports(dataDir, key, EXPORT_FORMATS));
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-const only = process.env.BENCH_ONLY;
-if (!only || only === 'core') await main();
-if (!only || only === 'otel') await otelBench({ coreIngestRate: lastHttpRate });
+// BENCH_ONLY=core | exports | otel runs one scenario (core includes exports).
+if (!ONLY || ONLY === 'core' || ONLY === 'exports') await main();
+if (!ONLY || ONLY === 'otel') await otelBench({ coreIngestRate: lastHttpRate });

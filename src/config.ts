@@ -52,6 +52,8 @@ export const configSchema = z.object({
   alertWebhookMaxAttempts: intFromString(1, 100).default(8),
   /** How long one alert webhook request may take, ms. */
   alertWebhookTimeoutMs: intFromString(100, 120_000).default(10_000),
+  /** How long a finished export's file can be downloaded before it is deleted, hours (7 days). */
+  exportTtlHours: intFromString(1, 24 * 365).default(168),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -84,6 +86,7 @@ export const envNames: Record<keyof Config, string> = {
   jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',
   alertWebhookMaxAttempts: 'AUDITUM_ALERT_WEBHOOK_MAX_ATTEMPTS',
   alertWebhookTimeoutMs: 'AUDITUM_ALERT_WEBHOOK_TIMEOUT_MS',
+  exportTtlHours: 'AUDITUM_EXPORT_TTL_HOURS',
 };
 
 export class ConfigError extends Error {}

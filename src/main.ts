@@ -48,6 +48,15 @@ import { alertRoutes } from './alerts/alert.routes.ts';
 import { createAlertService, WEBHOOK_JOB } from './alerts/alert.service.ts';
 import { createAlertWebhookService } from './alerts/alert-webhook.service.ts';
 import { createAlertWorker } from './alerts/alert-worker.ts';
+import { createExportFiles } from './exports/export-files.ts';
+import { createExportJobHandler, EXPORT_JOB_KIND } from './exports/export-job.ts';
+import { createExportRepo } from './exports/export.repo.ts';
+import { exportRoutes } from './exports/export.routes.ts';
+import { createExportService } from './exports/export.service.ts';
+import { startExportSweep } from './exports/export-sweep.ts';
+
+/** How often expired export files are looked for (and once at start). */
+const EXPORT_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 /** The services, built from one database; the CLI uses these without starting a server. */
 export function createServices(database: Database, config: Config) {
@@ -97,7 +106,10 @@ export function createServices(database: Database, config: Config) {
   const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit });
   // A new organization gets the default alert rules, enabled.
   orgs.onCreated((org) => alerts.ensureDefaults(org.id));
-  return { alertRepo, alerts, alertWebhook, database, jobs, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
+  const exportRepo = createExportRepo(database);
+  const exportFiles = createExportFiles(config.dataDir);
+  const exports = createExportService({ repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
+  return { database, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -140,6 +152,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
   alertRoutes(app, { alerts: services.alerts, webhook: services.alertWebhook, auth });
+  exportRoutes(app, { exports: services.exports, auth });
 
   await webPageRoutes(app);
 
@@ -163,11 +176,22 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   jobHandlers[WEBHOOK_JOB] = services.alertWebhook.handler({ baseUrl, timeoutMs: config.alertWebhookTimeoutMs });
   const alertWorker = createAlertWorker({ repo: services.alertRepo, service: services.alerts, store: services.store, orgs: services.orgs, logger });
   alertWorker.start();
+  jobHandlers[EXPORT_JOB_KIND] = createExportJobHandler({
+    repo: services.exportRepo,
+    query: services.query,
+    store: services.store,
+    files: services.exportFiles,
+    ttlMs: config.exportTtlHours * 3_600_000,
+    logger,
+  });
+  const reconciled = await services.exports.reconcile();
+  if (reconciled > 0) logger.warn({ exports: reconciled }, 'exports without a job to run them were marked failed');
   const tasks = [
     startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
     otelWorker,
     alertWorker,
+    startExportSweep({ exports: services.exports, intervalMs: EXPORT_SWEEP_INTERVAL_MS, logger }),
     startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),
     startCheckpointSchedule({
       checkpoints: services.checkpoints,

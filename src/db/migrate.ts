@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002-integrity.ts';
 import * as m0003 from './migrations/0003-otel.ts';
 import * as m0004 from './migrations/0004-access.ts';
 import * as m0005 from './migrations/0005-jobs.ts';
+import * as m0006 from './migrations/0006-exports.ts';
 import * as m0007 from './migrations/0007-alerts.ts';
 import * as m0008 from './migrations/0008-checkpoint-frontier.ts';
 
@@ -17,7 +18,7 @@ const migrations: Record<string, MigrationModule> = {
   '0003-otel': m0003,
   '0004-access': m0004,
   '0005-jobs': m0005,
-  // 0006 is taken by exports.
+  '0006-exports': m0006,
   '0007-alerts': m0007,
   '0008-checkpoint-frontier': m0008,
 };

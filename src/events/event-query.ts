@@ -141,6 +141,26 @@ export function createEventQuery(database: Database) {
     return { value: Math.min(seen.size, cap), capped: seen.size > cap };
   }
 
+  /**
+   * Entries with seq in (afterSeq, throughSeq] that match the filter, in seq order (exports).
+   * The window is read first by the (org_id, seq) index and filtered after, so the cost of one
+   * call is bounded by the window's size whatever the filter; `q` is matched on every word.
+   */
+  async function scan(orgId: string, filter: EventFilter, afterSeq: number, throughSeq: number): Promise<Entry[]> {
+    const words = [...new Set((filter.q ?? '').toLowerCase().split(/\s+/).filter(Boolean))];
+    if (Object.values(filter).every((value) => value === undefined)) {
+      const rows = await db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('seq', '>', afterSeq).where('seq', '<=', throughSeq).orderBy('seq').execute();
+      return rows.map(rowToEntry);
+    }
+    const windowed = db.with(
+      (cte) => cte('events').materialized(),
+      (qb) => qb.selectFrom('main.events' as 'events').selectAll().where('org_id', '=', orgId).where('seq', '>', afterSeq).where('seq', '<=', throughSeq),
+    );
+    const query = containsAll(applyFields(windowed.selectFrom('events') as unknown as Query, orgId, filter), words);
+    const rows = (await query.selectAll('events').orderBy('events.seq').execute()) as EventRow[];
+    return rows.map(rowToEntry);
+  }
+
   /** Distinct event types the organization has used: one index seek per type (skip scan), not a table scan. */
   async function types(orgId: string): Promise<Array<{ type: string; category: string }>> {
     const result = await sql<{ type: string; category: string }>`
@@ -167,7 +187,7 @@ export function createEventQuery(database: Database) {
     return result.rows.map((r) => r.email);
   }
 
-  return { list, count, types, actorEmails };
+  return { list, count, scan, types, actorEmails };
 }
 
 export type EventQuery = ReturnType<typeof createEventQuery>;

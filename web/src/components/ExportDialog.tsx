@@ -1,80 +1,178 @@
-import { Alert, Anchor, Badge, Button, Group, Modal, SegmentedControl, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Modal, MultiSelect, Progress, SegmentedControl, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { DateTimePicker } from '@mantine/dates';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, ApiError, errorMessage, isEmbedded } from '../lib/api.ts';
-import { apiQuery, describeFilters, type Filters } from '../lib/filters.ts';
+import { useEffect, useState } from 'react';
+import { api, ApiError, downloadWithToken, errorMessage, isEmbedded } from '../lib/api.ts';
+import { apiQuery, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
 import { formatLocal } from '../lib/format.ts';
 
 interface ExportJob {
   id: string;
   name: string;
-  format: string;
-  status: string;
-  rows_written?: number;
-  created_at?: string;
-  error?: string | null;
+  format: 'csv' | 'xlsx' | 'jsonl';
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
+  rows_written: number;
+  progress: number;
+  size_bytes: number | null;
+  created_at: string;
+  expires_at: string | null;
+  error: string | null;
+  download_url: string | null;
 }
 
-/** "Export Log": name, format, and the page's current filters; queued as a background job. */
+const STATUS_COLORS: Record<ExportJob['status'], string> = { queued: 'gray', running: 'blue', completed: 'teal', failed: 'red', cancelled: 'gray', expired: 'gray' };
+const EXTENSIONS: Record<ExportJob['format'], string> = { csv: 'csv', xlsx: 'xlsx', jsonl: 'jsonl' };
+
+const rowsLabel = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'row' : 'rows'}`;
+const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
+const toDate = (iso: string) => (iso ? new Date(iso) : null);
+const fromPicker = (value: string | Date | null) => (value ? new Date(value).toISOString() : '');
+
+/** The page's filters other than time range and event types (which the dialog lets you change). */
+function otherFilters(filters: Filters): string[] {
+  return describeFilters({ ...filters, types: [] }).filter((d) => !d.startsWith('Time range'));
+}
+
+/** One recent export: status, progress while running, and a download link when completed. */
+function ExportRow({ job }: { job: ExportJob }) {
+  const [failure, setFailure] = useState<string | null>(null);
+  const download = async () => {
+    setFailure(null);
+    try {
+      await downloadWithToken(job.download_url!, `${job.name}.${EXTENSIONS[job.format]}`);
+    } catch (error) {
+      setFailure(errorMessage(error));
+    }
+  };
+  return (
+    <Table.Tr>
+      <Table.Td>
+        <Text size="sm">{job.name}</Text>
+        <Text size="xs" c="dimmed">{job.format.toUpperCase()} · {formatLocal(job.created_at)}{job.size_bytes !== null && job.status === 'completed' ? ` · ${formatSize(job.size_bytes)}` : ''}</Text>
+        {job.error && job.status !== 'completed' && <Text size="xs" c="red">{job.error}</Text>}
+        {failure && <Text size="xs" c="red">{failure}</Text>}
+      </Table.Td>
+      <Table.Td w={170}>
+        <Badge variant="light" color={STATUS_COLORS[job.status]}>{job.status}</Badge>
+        {(job.status === 'running' || job.status === 'queued') && (
+          <>
+            <Progress value={Math.round(job.progress * 100)} size="sm" mt={4} aria-label={`${job.name} progress`} />
+            <Text size="xs" c="dimmed">{rowsLabel(job.rows_written)}</Text>
+          </>
+        )}
+        {job.status === 'completed' && <Text size="xs" c="dimmed">{rowsLabel(job.rows_written)}</Text>}
+      </Table.Td>
+      <Table.Td w={90}>
+        {job.download_url &&
+          (isEmbedded() ? (
+            <Anchor component="button" type="button" size="sm" onClick={download}>Download</Anchor>
+          ) : (
+            <Anchor href={job.download_url} size="sm">Download</Anchor>
+          ))}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+/**
+ * "Export Log": name, time range, event types and format, plus the page's other filters; "Queue
+ * Export" starts a background export, and recent exports are listed with their progress.
+ */
 export function ExportDialog({ opened, onClose, filters }: { opened: boolean; onClose: () => void; filters: Filters }) {
   const queryClient = useQueryClient();
   const [name, setName] = useState(`Audit log ${new Date().toISOString().slice(0, 10)}`);
-  const [format, setFormat] = useState('csv');
+  const [format, setFormat] = useState<ExportJob['format']>('csv');
+  const [range, setRange] = useState<RangeKey>(filters.range);
+  const [from, setFrom] = useState(filters.from);
+  const [to, setTo] = useState(filters.to);
+  const [types, setTypes] = useState<string[]>(filters.types);
+  // Opening the dialog starts from the page's current filters.
+  useEffect(() => {
+    if (!opened) return;
+    setRange(filters.range);
+    setFrom(filters.from);
+    setTo(filters.to);
+    setTypes(filters.types);
+  }, [opened, filters]);
+
+  const eventTypes = useQuery({ queryKey: ['event-types'], enabled: opened, queryFn: () => api<{ types: Array<{ type: string; category: string }> }>('GET', '/v1/event-types'), staleTime: 300_000 });
+  const typeData = [...new Set([...(eventTypes.data?.types ?? []).map((t) => t.type), ...types])].sort();
   const jobs = useQuery({
     queryKey: ['exports'],
     enabled: opened,
-    refetchInterval: opened ? 2000 : false,
+    refetchInterval: (query) => (opened ? ((query.state.data ?? []).some((j) => j.status === 'queued' || j.status === 'running') ? 1000 : 5000) : false),
     queryFn: async () => {
       try {
         return (await api<{ exports: ExportJob[] }>('GET', '/v1/exports')).exports;
       } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
+        if (error instanceof ApiError && error.status === 404) return [];
         throw error;
       }
     },
   });
   const queue = useMutation({
     mutationFn: () => {
-      const body: Record<string, unknown> = { name, format };
-      for (const [key, value] of apiQuery(filters)) {
+      const body: Record<string, unknown> = { name: name.trim(), format };
+      const selected: Filters = { ...filters, range, from, to, types };
+      for (const [key, value] of apiQuery(selected)) {
         if (key === 'type' || key === 'result') body[key] = [...((body[key] as string[]) ?? []), value];
         else body[key] = value;
       }
-      return api('POST', '/v1/exports', body);
+      return api<ExportJob>('POST', '/v1/exports', body);
     },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['exports'] }),
   });
+  const others = otherFilters(filters);
+  const customIncomplete = range === 'custom' && (!from || !to);
+
   return (
     <Modal opened={opened} onClose={onClose} title="Export Log" size="lg">
       <Stack>
-        <TextInput label="Export name" value={name} onChange={(e) => setName(e.currentTarget.value)} required />
+        <TextInput label="Export name" value={name} onChange={(e) => setName(e.currentTarget.value)} required maxLength={200} />
+        <Select
+          label="Time range"
+          data={Object.entries(RANGE_LABELS).map(([value, label]) => ({ value, label }))}
+          value={range}
+          allowDeselect={false}
+          onChange={(v) => {
+            const next = (v ?? '24h') as RangeKey;
+            setRange(next);
+            if (next === 'custom' && !from) {
+              setFrom(new Date(Date.now() - 86_400_000).toISOString());
+              setTo(new Date().toISOString());
+            }
+          }}
+        />
+        {range === 'custom' && (
+          <Group grow>
+            <DateTimePicker label="From" value={toDate(from)} onChange={(v) => setFrom(fromPicker(v))} withSeconds clearable />
+            <DateTimePicker label="To" value={toDate(to)} onChange={(v) => setTo(fromPicker(v))} withSeconds clearable />
+          </Group>
+        )}
+        <MultiSelect label="Event types" placeholder="All types" data={typeData} value={types} onChange={setTypes} searchable clearable maxDropdownHeight={240} />
+        <Stack gap={2}>
+          <Text size="sm" fw={500}>Filters from the page</Text>
+          {others.length === 0 ? <Text size="sm" c="dimmed">None</Text> : others.map((d) => <Text key={d} size="sm" c="dimmed">{d}</Text>)}
+        </Stack>
         <Stack gap={4}>
           <Text size="sm" fw={500}>Format</Text>
-          <SegmentedControl value={format} onChange={setFormat} data={[{ value: 'csv', label: 'CSV' }, { value: 'xlsx', label: 'Excel' }, { value: 'jsonl', label: 'JSONL' }]} />
-        </Stack>
-        <Stack gap={2}>
-          <Text size="sm" fw={500}>Includes the page's current filters</Text>
-          {describeFilters(filters).map((d) => (
-            <Text key={d} size="sm" c="dimmed">{d}</Text>
-          ))}
+          <SegmentedControl value={format} onChange={(v) => setFormat(v as ExportJob['format'])} data={[{ value: 'csv', label: 'CSV' }, { value: 'xlsx', label: 'Excel' }, { value: 'jsonl', label: 'JSONL' }]} />
         </Stack>
         {queue.isError && <Alert color="red" role="alert">{errorMessage(queue.error)}</Alert>}
-        {queue.isSuccess && <Alert color="teal">Export queued. It appears below when it is ready.</Alert>}
+        {queue.isSuccess && <Alert color="teal">Export queued. It runs in the background; download it below when it is completed.</Alert>}
         <Group justify="flex-end">
-          <Button onClick={() => queue.mutate()} loading={queue.isPending}>Queue Export</Button>
+          <Button onClick={() => queue.mutate()} loading={queue.isPending} disabled={!name.trim() || customIncomplete}>Queue Export</Button>
         </Group>
+        {jobs.isError && <Alert color="red">{errorMessage(jobs.error)}</Alert>}
         {jobs.data && jobs.data.length > 0 && (
-          <Table aria-label="Recent exports">
-            <Table.Tbody>
-              {jobs.data.slice(0, 8).map((job) => (
-                <Table.Tr key={job.id}>
-                  <Table.Td><Text size="sm">{job.name}</Text><Text size="xs" c="dimmed">{job.format.toUpperCase()}{job.created_at ? ` · ${formatLocal(job.created_at)}` : ''}</Text></Table.Td>
-                  <Table.Td><Badge variant="light" color={job.status === 'completed' ? 'teal' : job.status === 'failed' ? 'red' : 'gray'}>{job.status}</Badge></Table.Td>
-                  <Table.Td>{job.status === 'completed' && !isEmbedded() && <Anchor href={`/v1/exports/${job.id}/download`}>Download</Anchor>}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <Stack gap={4}>
+            <Text size="sm" fw={500}>Recent exports</Text>
+            <Table aria-label="Recent exports">
+              <Table.Tbody>
+                {jobs.data.slice(0, 8).map((job) => <ExportRow key={job.id} job={job} />)}
+              </Table.Tbody>
+            </Table>
+          </Stack>
         )}
       </Stack>
     </Modal>

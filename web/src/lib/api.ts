@@ -48,6 +48,29 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return parsed as T;
 }
 
+/**
+ * Downloads a file with the viewer token (embedded mode, where no session cookie exists): fetched
+ * with the Authorization header and saved from a blob, named as the server's Content-Disposition says.
+ */
+export async function downloadWithToken(path: string, fallbackName: string): Promise<void> {
+  const response = await fetch(path, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, credentials: 'same-origin' });
+  if (!response.ok) {
+    const parsed = await response.json().catch(() => null);
+    throw new ApiError(response.status, parsed?.error?.code ?? 'error', parsed?.error?.message ?? `download failed (${response.status})`);
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const name = encoded ? decodeURIComponent(encoded) : fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** A readable message for any error, with field details when the server named them. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {

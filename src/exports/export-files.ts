@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExportFormat } from './export.repo.ts';
+import { FILE_EXTENSIONS } from './export-writer.ts';
+
+/** Ids become path segments only when they are plain identifiers (they are UUIDs). */
+const SAFE_SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+
+function segment(value: string): string {
+  if (!SAFE_SEGMENT.test(value)) throw new Error(`unsafe path segment ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * Where export files live: `<dataDir>/exports/<org id>/<export id>.<ext>`. A file is written as
+ * `.partial` and renamed when complete, so a finished name never points at half a file.
+ */
+export function createExportFiles(dataDir: string) {
+  const root = path.join(dataDir, 'exports');
+  const final = (orgId: string, id: string, format: ExportFormat) => path.join(root, segment(orgId), `${segment(id)}.${FILE_EXTENSIONS[format]}`);
+  const partial = (orgId: string, id: string, format: ExportFormat) => `${final(orgId, id, format)}.partial`;
+
+  /** Creates the organization's folder and returns the paths of one export. */
+  async function prepare(orgId: string, id: string, format: ExportFormat): Promise<{ partial: string; final: string }> {
+    await fs.promises.mkdir(path.join(root, segment(orgId)), { recursive: true });
+    return { partial: partial(orgId, id, format), final: final(orgId, id, format) };
+  }
+
+  /** Deletes an export's file and any partial one; missing files are fine. */
+  async function remove(orgId: string, id: string, format: ExportFormat): Promise<void> {
+    await fs.promises.rm(final(orgId, id, format), { force: true });
+    await fs.promises.rm(partial(orgId, id, format), { force: true });
+  }
+
+  return { root, final, partial, prepare, remove };
+}
+
+export type ExportFiles = ReturnType<typeof createExportFiles>;
+
+/**
+ * The download's file name from the export's name: characters that file systems or the
+ * Content-Disposition header cannot carry become "_", and the format's extension is added.
+ */
+export function downloadFileName(name: string, format: ExportFormat): string {
+  const base = name
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f"*/:<>?\\|]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '')
+    .slice(0, 150);
+  return `${base || 'export'}.${FILE_EXTENSIONS[format]}`;
+}
+
+/** A Content-Disposition value with an ASCII fallback and the exact UTF-8 name (RFC 6266). */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/[%;]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}

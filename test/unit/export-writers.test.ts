@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { Entry } from '../../src/events/event.schemas.ts';
+import { neutraliseFormula } from '../../src/exports/csv-writer.ts';
+import { contentDisposition, downloadFileName } from '../../src/exports/export-files.ts';
+import { openXlsxWriter, xlsxText, XLSX_MAX_CELL } from '../../src/exports/xlsx-writer.ts';
+import { assertXlsxMatches, readXlsx } from '../helpers/exports.ts';
+import { freshDataDir } from '../helpers/test-app.ts';
+
+const dir = freshDataDir('export-writers');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function entry(seq: number): Entry {
+  return {
+    id: `id-${seq}`, org_id: 'org', seq, type: 'user.login', category: 'user', action: `=action ${seq}`, result: 'success',
+    actor: { id: `user-${seq}`, type: 'user', email: `u${seq}@example.com` }, project: null, target: { type: 'flow', id: `f${seq}`, name: 'Flow' },
+    ip: null, user_agent: null, request: { method: 'GET', path: '/x' }, metadata: seq % 2 ? { n: seq } : null,
+    occurred_at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq, 123)).toISOString(), received_at: new Date().toISOString(), prev_hash: 'p'.repeat(64), hash: 'h'.repeat(64),
+  };
+}
+
+test('CSV formula neutralisation: =, +, -, @, tab and CR at the start get a leading quote; other cells and numbers do not', () => {
+  for (const value of ['=1+1', '+49 30', '-1', '@SUM(A1)', '\tx', '\rx']) assert.equal(neutraliseFormula(value), `'${value}`);
+  for (const value of ['plain', ' =not first', 'a=b', '', "'already"]) assert.equal(neutraliseFormula(value), value);
+  assert.equal(neutraliseFormula(-5), -5);
+  assert.equal(neutraliseFormula(null), null);
+});
+
+test('download file names come from the export name, safe for file systems and the header', () => {
+  assert.equal(downloadFileName('Q1 audit', 'csv'), 'Q1 audit.csv');
+  assert.equal(downloadFileName('../../etc/passwd', 'jsonl'), '_.._etc_passwd.jsonl');
+  assert.equal(downloadFileName('a\r\nb"c', 'xlsx'), 'a__b_c.xlsx');
+  assert.equal(downloadFileName('...', 'csv'), 'export.csv');
+  assert.equal(contentDisposition('Zoë 東京.csv'), `attachment; filename="Zo_ __.csv"; filename*=UTF-8''Zo%C3%AB%20%E6%9D%B1%E4%BA%AC.csv`);
+});
+
+test('Excel text cells: characters XML cannot carry become U+FFFD, CR becomes LF, and long text is cut at 32,767', () => {
+  assert.equal(xlsxText('a\u0001b\u007fc'), 'a\ufffdb\ufffdc');
+  assert.equal(xlsxText('a\r\nb\rc\nd'), 'a\nb\nc\nd');
+  const long = xlsxText('x'.repeat(40_000));
+  assert.equal(long.length, XLSX_MAX_CELL);
+  assert.ok(long.endsWith('…[truncated]'));
+});
+
+test('Excel continues on a new sheet past the row limit, each with its own header', async () => {
+  const file = path.join(dir, 'sheets.xlsx');
+  const writer = openXlsxWriter(file, 3);
+  const entries = Array.from({ length: 7 }, (_, i) => entry(i + 1));
+  for (const e of entries) await writer.write(e);
+  await writer.end();
+  const workbook = await readXlsx(fs.readFileSync(file));
+  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Audit log', 'Audit log (2)', 'Audit log (3)']);
+  assert.deepEqual(workbook.worksheets.map((s) => s.rowCount), [4, 4, 2]);
+  assertXlsxMatches(workbook, entries);
+});
+
+test('an empty Excel export still has its header row', async () => {
+  const file = path.join(dir, 'empty.xlsx');
+  const writer = openXlsxWriter(file);
+  await writer.end();
+  const workbook = await readXlsx(fs.readFileSync(file));
+  assert.equal(workbook.worksheets.length, 1);
+  assertXlsxMatches(workbook, []);
+});
