@@ -36,7 +36,7 @@ export async function benchExports(dataDir: string, key: string, formats: readon
     // Size-triggered checkpoints are off: the first append after a start (the export's own
     // export.created) would otherwise sign a checkpoint over the whole log, which is measured
     // elsewhere and not part of exporting.
-    const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn', AUDITUM_CHECKPOINT_EVERY_ENTRIES: '0' });
+    const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     try {
       await sleep(5000);

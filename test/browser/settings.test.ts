@@ -1,5 +1,7 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createLogger } from '../../src/log.ts';
@@ -142,6 +144,25 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     await badge.waitFor({ state: 'detached', timeout: 10_000 });
     const acknowledged = (await t.app.services.query.list(t.org.id, { types: ['alert.acknowledged'] }, 10)).entries;
     assert.ok(acknowledged.length >= 1 && acknowledged.every((e) => e.actor.email === 'owner@acme.test'), 'acknowledgement recorded with the real user');
+    await page.context().close();
+  });
+
+  it('exports the filtered page from the Export Log dialog and downloads the CSV', async () => {
+    const page = await signedIn('owner@acme.test', '/audit-logs?q=deploy');
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('deploy finished').waitFor();
+    await page.getByRole('button', { name: 'Export Log' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export Log' });
+    await dialog.getByLabel('Export name').fill('Deploys "Q4"');
+    await dialog.getByText('CSV', { exact: true }).click();
+    await dialog.getByRole('button', { name: 'Queue Export' }).click();
+    const recent = dialog.getByRole('table', { name: 'Recent exports' });
+    await recent.getByText('completed').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: artifactPath('24-export-dialog.png') });
+    const [download] = await Promise.all([page.waitForEvent('download'), recent.getByText('Download').first().click()]);
+    assert.match(download.suggestedFilename(), /^Deploys.*Q4.*\.csv$/);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    const rows = parse(csv.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
+    assert.deepEqual(rows.map((r) => r.action).sort(), ['deploy finished', 'deploy started'], 'the page\'s search went into the export');
     await page.context().close();
   });
 });
