@@ -79,7 +79,7 @@ export async function benchExports(dataDir: string, key: string, formats: readon
 }
 
 export function printExportResults(results: ExportBenchResult[]): void {
-  console.log(`\nExports (background job, one fresh server per format, size-triggered checkpoints off; a GET /v1/events every 200 ms meanwhile)`);
+  console.log(`\nExports (background job, one fresh server per format; a GET /v1/events every 200 ms meanwhile)`);
   for (const r of results) {
     console.log(
       `  ${r.format.padEnd(6)} ${fmt(r.rows)} rows in ${fmt(r.seconds, 1).padStart(6)} s  (${fmt(r.rows / r.seconds).padStart(7)} rows/s)  ` +
