@@ -20,9 +20,10 @@ export interface AdminEvent {
  * actor as it really was and the request's IP and user agent.
  */
 export function createSelfAudit({ store }: { store: EventStore }) {
-  return async function record(orgId: string, actor: Principal['actor'] | { id: string; type: 'system' }, event: AdminEvent, request?: FastifyRequest): Promise<void> {
+  type Actor = Principal['actor'] | { id: string; type: 'system' };
+  const toInput = (actor: Actor, event: AdminEvent, request?: FastifyRequest): EventInput => {
     const userAgent = request?.headers['user-agent'];
-    const input: EventInput = {
+    return {
       ...(event.id ? { id: event.id } : {}),
       type: event.type,
       action: event.action,
@@ -33,8 +34,15 @@ export function createSelfAudit({ store }: { store: EventStore }) {
       ...(request?.ip ? { ip: request.ip } : {}),
       ...(typeof userAgent === 'string' && userAgent ? { user_agent: userAgent.slice(0, 1024) } : {}),
     };
-    await store.append(orgId, [input]);
   };
+  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: FastifyRequest): Promise<void> => {
+    await store.append(orgId, [toInput(actor, event, request)]);
+  };
+  /** Several events of one organization by one actor in one append (one transaction), e.g. alerts fired together. */
+  record.many = async (orgId: string, actor: Actor, events: AdminEvent[]): Promise<void> => {
+    if (events.length > 0) await store.append(orgId, events.map((event) => toInput(actor, event)));
+  };
+  return record;
 }
 
 export type SelfAudit = ReturnType<typeof createSelfAudit>;

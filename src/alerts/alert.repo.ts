@@ -195,8 +195,9 @@ export function createAlertRepo(database: Database) {
   /** Alerts whose follow-up (system event, webhook job) is not done yet, oldest first. */
   const undispatched = (limit: number) => db.selectFrom('alerts').selectAll().where('dispatched', '=', 0).orderBy('created_at').orderBy('id').limit(limit).execute();
 
-  async function markDispatched(id: string, webhook: boolean): Promise<void> {
-    await db.updateTable('alerts').set({ dispatched: 1, webhook: webhook ? 1 : 0 }).where('id', '=', id).execute();
+  async function markDispatched(ids: string[], webhook: boolean): Promise<void> {
+    if (ids.length === 0) return;
+    await db.updateTable('alerts').set({ dispatched: 1, webhook: webhook ? 1 : 0 }).where('id', 'in', ids).execute();
   }
 
   /** The newest alerts that were sent to the webhook (for its delivery status). */

@@ -169,29 +169,40 @@ export function createAlertService(deps: AlertServiceDeps) {
    */
   async function dispatchPending(limit = 100): Promise<number> {
     const pending = await repo.undispatched(limit);
-    for (const row of pending) {
-      const groupKey = row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null;
-      await selfAudit(row.org_id, SYSTEM_ACTOR, {
-        id: row.id,
-        type: 'alert.triggered',
-        action: `Alert "${row.rule_name}": ${row.count} matching ${row.count === 1 ? 'entry' : 'entries'}${groupKey ? ` for ${groupKey}` : ''}`,
-        target: { type: 'alert', id: row.id, name: row.rule_name },
-        metadata: {
-          rule_id: row.rule_id,
-          group_key: groupKey,
-          count: row.count,
-          window_start: iso(row.window_start),
-          window_end: iso(row.window_end),
-          first_entry_id: row.first_entry_id,
-          last_entry_id: row.last_entry_id,
-        },
-      });
-      const hook = await repo.webhook(row.org_id);
+    const byOrg = new Map<string, typeof pending>();
+    for (const row of pending) byOrg.set(row.org_id, [...(byOrg.get(row.org_id) ?? []), row]);
+    // One append per organization: a burst of alerts costs one transaction, not one each. Ids make a redo after a crash a no-op.
+    for (const [orgId, rows] of byOrg) {
+      await selfAudit.many(
+        orgId,
+        SYSTEM_ACTOR,
+        rows.map((row) => {
+          const groupKey = row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null;
+          return {
+            id: row.id,
+            type: 'alert.triggered',
+            action: `Alert "${row.rule_name}": ${row.count} matching ${row.count === 1 ? 'entry' : 'entries'}${groupKey ? ` for ${groupKey}` : ''}`,
+            target: { type: 'alert', id: row.id, name: row.rule_name },
+            metadata: {
+              rule_id: row.rule_id,
+              group_key: groupKey,
+              count: row.count,
+              window_start: iso(row.window_start),
+              window_end: iso(row.window_end),
+              first_entry_id: row.first_entry_id,
+              last_entry_id: row.last_entry_id,
+            },
+          };
+        }),
+      );
+      const hook = await repo.webhook(orgId);
       const send = hook?.enabled === 1;
-      if (send && !(await deps.jobs.get(row.id))) {
-        await deps.jobs.enqueue({ id: row.id, kind: WEBHOOK_JOB, orgId: row.org_id, payload: { alert_id: row.id }, maxAttempts: deps.webhookMaxAttempts });
+      for (const row of rows) {
+        if (send && !(await deps.jobs.get(row.id))) {
+          await deps.jobs.enqueue({ id: row.id, kind: WEBHOOK_JOB, orgId, payload: { alert_id: row.id }, maxAttempts: deps.webhookMaxAttempts });
+        }
       }
-      await repo.markDispatched(row.id, send);
+      await repo.markDispatched(rows.map((row) => row.id), send);
     }
     return pending.length;
   }
