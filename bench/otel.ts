@@ -26,11 +26,20 @@ export async function otelBench({ coreIngestRate }: { coreIngestRate?: number })
   const lags: number[] = [];
   let received = 0;
   let measureLag = false;
+  const worst = { lag: 0, at: 0 };
+  const steadyStartRef = { value: 0, wall: 0 };
   receiver.setResponder((request) => {
     received += request.records.length;
     if (measureLag) {
       const now = Date.now();
-      for (const r of request.records) lags.push(now - Number(BigInt(r.observedTimeUnixNano) / 1_000_000n));
+      for (const r of request.records) {
+        const receivedAt = Number(BigInt(r.observedTimeUnixNano) / 1_000_000n);
+        // Only entries received during the steady phase: the backlog's stragglers are not steady-state lag.
+        if (receivedAt < steadyStartRef.wall) continue;
+        const lag = now - receivedAt;
+        lags.push(lag);
+        if (lag > worst.lag) Object.assign(worst, { lag, at: (performance.now() - steadyStartRef.value) / 1000 });
+      }
     }
     return { status: 200 };
   });
@@ -71,6 +80,8 @@ export async function otelBench({ coreIngestRate }: { coreIngestRate?: number })
   const before = received;
   measureLag = true;
   const steadyStart = performance.now();
+  steadyStartRef.value = steadyStart;
+  steadyStartRef.wall = Date.now();
   // Requests go out on schedule without waiting for earlier ones (at most 16 in flight), like independent clients.
   const inFlight = new Set<Promise<unknown>>();
   let sent = 0;
@@ -99,6 +110,6 @@ export async function otelBench({ coreIngestRate }: { coreIngestRate?: number })
 
   console.log(`\nOTLP export to a loopback receiver (http/protobuf, batches of 1000)`);
   console.log(`  backlog of ${fmt(BACKLOG)} drained at:  ${fmt(drainRate)} records/s  (core HTTP ingest ${fmt(coreRate)} events/s; ratio ${fmt(drainRate / coreRate, 2)}x, target >= 1x)`);
-  console.log(`  steady ingest at ${fmt(achieved)} events/s for ${STEADY_SECONDS} s: lag p50 ${fmt(p(0.5))} ms, p95 ${fmt(p(0.95))} ms, max ${fmt(p(1))} ms  (target < 2,000 ms)`);
+  console.log(`  steady ingest at ${fmt(achieved)} events/s for ${STEADY_SECONDS} s: lag p50 ${fmt(p(0.5))} ms, p95 ${fmt(p(0.95))} ms, max ${fmt(worst.lag)} ms (at ${fmt(worst.at, 1)} s)  (target < 2,000 ms)`);
   console.log(`  peak server RSS: ${mb(rss)}`);
 }
