@@ -39,6 +39,8 @@ export async function webPageRoutes(app: App): Promise<void> {
     return;
   }
   await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', index: false, wildcard: true, cacheControl: false });
+  // The page itself at /: the static plugin serves files only (index: false), so the root is a route.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').sendFile('index.html'));
   app.addHook('onSend', async (request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.header('x-content-type-options', 'nosniff');
@@ -57,5 +59,5 @@ export async function webPageRoutes(app: App): Promise<void> {
 
 /** Whether a request that matched no route should get the page (a client-side route). */
 export function wantsPage(method: string, url: string, accept: string | undefined): boolean {
-  return method === 'GET' && !/^\/(v1|oauth)(\/|$)/.test(url) && (accept ?? '').includes('text/html') && isBuilt();
+  return (method === 'GET' || method === 'HEAD') && !/^\/(v1|oauth)(\/|$)/.test(url) && (accept ?? '').includes('text/html') && isBuilt();
 }

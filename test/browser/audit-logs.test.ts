@@ -69,7 +69,12 @@ describe('Audit Logs page in Chromium', { skip: skip ?? false, timeout: 240_000 
   const shot = (name: string) => page.screenshot({ path: artifactPath(`${name}.png`), fullPage: true });
 
   it('signs in and shows the seeded events of the last 24 hours', async () => {
-    await page.goto(`${t.url}/audit-logs`);
+    // The server's root is the page (with its security headers); signed out, it leads to the sign-in.
+    const root = await fetch(`${t.url}/`, { headers: { accept: 'text/html' } });
+    assert.equal(root.status, 200);
+    assert.match(root.headers.get('content-type')!, /text\/html/);
+    assert.match(root.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
+    await page.goto(`${t.url}/`);
     await page.waitForURL(/\/login/);
     await page.getByLabel('Email').fill('admin@acme.test');
     await page.getByLabel('Password').fill(PASSWORD);
