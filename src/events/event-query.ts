@@ -44,9 +44,9 @@ export function createEventQuery(database: Database) {
   /**
    * `actorColumn` picks how the actor filter is applied: the actor filter matches id or email, and
    * an OR of the two columns cannot walk either index, so each column gets its own query and the
-   * pages are merged by pk (see sources()).
+   * pages are merged by pk (see sources()). A scan of a seq window (exports) tests both at once.
    */
-  function applyFields(query: Query, orgId: string, filter: EventFilter, actorColumn: 'events.actor_id' | 'events.actor_email' = 'events.actor_id'): Query {
+  function applyFields(query: Query, orgId: string, filter: EventFilter, actorColumn: 'events.actor_id' | 'events.actor_email' | 'either' = 'either'): Query {
     let q = query.where('events.org_id', '=', orgId);
     const types = filter.types ?? [];
     const prefixes = filter.typePrefixes ?? [];
@@ -61,7 +61,10 @@ export function createEventQuery(database: Database) {
     }
     if (filter.categories?.length) q = q.where('events.category', 'in', filter.categories);
     if (filter.results?.length) q = q.where('events.result', 'in', filter.results);
-    if (filter.actor !== undefined) q = q.where(actorColumn, '=', filter.actor);
+    if (filter.actor !== undefined) {
+      const actor = filter.actor;
+      q = actorColumn === 'either' ? q.where((eb) => eb.or([eb('events.actor_id', '=', actor), eb('events.actor_email', '=', actor)])) : q.where(actorColumn, '=', actor);
+    }
     if (filter.actorType !== undefined) q = q.where('events.actor_type', '=', filter.actorType);
     if (filter.targetType !== undefined) q = q.where('events.target_type', '=', filter.targetType);
     if (filter.targetId !== undefined) q = q.where('events.target_id', '=', filter.targetId);

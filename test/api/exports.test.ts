@@ -172,6 +172,16 @@ describe('exports', () => {
     assert.ok(want.length >= 1);
     const got = (await download(searched.id)).bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(got.map((e) => e.seq), want.map((e) => e.seq));
+
+    // The actor filter matches an email as well as an id, as on the page.
+    for (const actor of ['user3@example.com', 'user-3']) {
+      const byActor = await exportDone((await queue({ name: `actor ${actor}`, format: 'jsonl', actor })).id);
+      const rows = (await t.request('GET', `/v1/events?actor=${encodeURIComponent(actor)}&limit=500`)).body.events as Entry[];
+      const wanted = rows.filter((e) => e.seq <= byActor.through_seq).map((e) => e.seq).sort((a, b) => a - b);
+      assert.ok(wanted.length >= 1, actor);
+      const exported = (await download(byActor.id)).bytes.toString('utf8').trim().split('\n').map((l) => JSON.parse(l).seq);
+      assert.deepEqual(exported, wanted, actor);
+    }
   });
 
   it('records export.created and export.downloaded with the real actor', async () => {
