@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { SecretBox } from '../access/secret-box.ts';
+import { randomToken } from '../access/secrets.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
 import { NotFoundError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -70,7 +70,7 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
   /** Sets the URL and enabled flag; generates the secret on first configuration or when asked, and returns it that once. */
   async function put(orgId: string, input: { url: string; enabled: boolean; rotate_secret: boolean }, actor: Principal['actor'], request?: FastifyRequest): Promise<WebhookView> {
     const existing = await repo.webhook(orgId);
-    const secret = !existing || input.rotate_secret ? `whsec_${randomBytes(32).toString('base64url')}` : undefined;
+    const secret = !existing || input.rotate_secret ? `whsec_${randomToken()}` : undefined;
     const row: WebhookRow = { org_id: orgId, url: input.url, enabled: input.enabled ? 1 : 0, secret: secret ? secrets.seal(secret, secretContext(orgId)) : existing!.secret, updated_at: Date.now() };
     await repo.saveWebhook(row);
     await deps.selfAudit(
