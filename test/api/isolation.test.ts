@@ -38,6 +38,9 @@ describe('organization isolation', () => {
     alpha.inviteId = (await t.request('POST', '/v1/invites', { as: alphaOwner, body: { email: 'pending@alpha.test', role: 'member' } })).body.invite.id;
     alpha.sessionId = (await t.request('GET', '/v1/auth/sessions', { as: alphaOwner })).body.sessions[0].id;
     alpha.orgId = t.org.id;
+    alpha.exportId = (await t.request('POST', '/v1/exports', { as: alphaOwner, body: { name: 'alpha export', format: 'jsonl' } })).body.id;
+    alpha.ruleId = (await t.request('GET', '/v1/alert-rules', { as: alphaOwner })).body.rules[0].id;
+    assert.ok(alpha.exportId && alpha.ruleId, 'alpha has an export and an alert rule');
 
     // Organization "beta" with an owner session and an admin key.
     beta = await t.createOrg('beta', ['admin']);
@@ -55,11 +58,13 @@ describe('organization isolation', () => {
       .replace(/\/v1\/oauth-clients\/:id/, `/v1/oauth-clients/${alpha.clientId}`)
       .replace(/\/v1\/invites\/:id/, `/v1/invites/${alpha.inviteId}`)
       .replace(/\/v1\/auth\/sessions\/:id/, `/v1/auth/sessions/${alpha.sessionId}`)
+      .replace(/\/v1\/exports\/:id/, `/v1/exports/${alpha.exportId}`)
+      .replace(/\/v1\/alert-rules\/:id/, `/v1/alert-rules/${alpha.ruleId}`)
       .replace(/:[a-zA-Z]+/g, alpha.eventId!);
   }
 
   it("walks every route with another organization's credentials without reaching this one's data", async () => {
-    const secrets = [alpha.orgId, alpha.eventId, alpha.keyId, alpha.clientId, alpha.inviteId, alpha.memberId, alpha.otherMemberId, alpha.sessionId, 'owner@alpha.test', 'alpha only'];
+    const secrets = [alpha.orgId, alpha.eventId, alpha.keyId, alpha.clientId, alpha.inviteId, alpha.memberId, alpha.otherMemberId, alpha.sessionId, alpha.exportId, alpha.ruleId, 'owner@alpha.test', 'alpha only', 'alpha export'];
     const walked: string[] = [];
     for (const route of t.app.routes) {
       const name = `${route.method} ${route.url}`;
