@@ -6,12 +6,21 @@ import { openFileSink } from './file-sink.ts';
 
 /** What a spreadsheet would run as a formula (or DDE command) when it opens the file. */
 const FORMULA_START = /^[=+\-@\t\r]/;
+/** The same, right after a line break inside a cell: a reader that splits on bare CR or LF would start a cell there. */
+const FORMULA_AFTER_BREAK = /([\r\n])(?=[=+\-@\t])/g;
+/** Cells holding a line break are always quoted (csv-stringify quotes only the record delimiter, CRLF, by itself). */
+const LINE_BREAK = /[\r\n]/;
 /** Rows turned into text at a time: big enough to be cheap, small enough to keep memory flat. */
 const ROWS_PER_CHUNK = 200;
 
-/** A text cell a spreadsheet would treat as a formula gets a leading single quote, so it stays text. */
+/**
+ * A text cell a spreadsheet would treat as a formula gets a leading single quote, so it stays text;
+ * so does every line of it that would start one.
+ */
 export function neutraliseFormula(cell: ExportCell): ExportCell {
-  return typeof cell === 'string' && FORMULA_START.test(cell) ? `'${cell}` : cell;
+  if (typeof cell !== 'string') return cell;
+  const lines = cell.replace(FORMULA_AFTER_BREAK, "$1'");
+  return FORMULA_START.test(lines) ? `'${lines}` : lines;
 }
 
 /**
@@ -25,7 +34,13 @@ export function openCsvWriter(file: string): ExportWriter {
   let first = true;
 
   async function flush() {
-    const text = stringify(pending, { bom: first, header: first, columns: [...EXPORT_COLUMNS], record_delimiter: 'windows' });
+    const text = stringify(pending, {
+      bom: first,
+      header: first,
+      columns: [...EXPORT_COLUMNS],
+      record_delimiter: 'windows',
+      quoted_match: LINE_BREAK,
+    });
     first = false;
     pending = [];
     await sink.write(text);

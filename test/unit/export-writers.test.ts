@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { Entry } from '../../src/events/event.schemas.ts';
-import { neutraliseFormula } from '../../src/exports/csv-writer.ts';
+import { spawnSync } from 'node:child_process';
+import { parse } from 'csv-parse/sync';
+import { neutraliseFormula, openCsvWriter } from '../../src/exports/csv-writer.ts';
 import { contentDisposition, downloadFileName } from '../../src/exports/export-files.ts';
 import { openXlsxWriter, xlsxText, XLSX_MAX_CELL } from '../../src/exports/xlsx-writer.ts';
 import { assertXlsxMatches, readXlsx } from '../helpers/exports.ts';
@@ -23,7 +25,8 @@ function entry(seq: number): Entry {
 
 test('CSV formula neutralisation: =, +, -, @, tab and CR at the start get a leading quote; other cells and numbers do not', () => {
   for (const value of ['=1+1', '+49 30', '-1', '@SUM(A1)', '\tx', '\rx']) assert.equal(neutraliseFormula(value), `'${value}`);
-  for (const value of ['plain', ' =not first', 'a=b', '', "'already"]) assert.equal(neutraliseFormula(value), value);
+  for (const value of ['plain', ' =not first', 'a=b', '', "'already", 'a\nb']) assert.equal(neutraliseFormula(value), value);
+  assert.equal(neutraliseFormula('a\n=b\r+c'), "a\n'=b\r'+c");
   assert.equal(neutraliseFormula(-5), -5);
   assert.equal(neutraliseFormula(null), null);
 });
@@ -64,3 +67,34 @@ test('an empty Excel export still has its header row', async () => {
   assert.equal(workbook.worksheets.length, 1);
   assertXlsxMatches(workbook, []);
 });
+
+test('CSV row injection: line breaks stay inside quoted cells, and no line of any cell starts a formula', async () => {
+  const file = path.join(dir, 'injection.csv');
+  const writer = openCsvWriter(file);
+  const hostile = ["ok\n=cmd|' /C calc'!A0", '\r=1+1', 'a\r\n+b', 'x\n@SUM(A1)\n-2', 'fine\nline'];
+  const entries = hostile.map((action, i) => ({ ...entry(i + 1), action, metadata: null }));
+  for (const e of entries) await writer.write(e);
+  await writer.end();
+  const text = fs.readFileSync(file, 'utf8');
+  const rows: string[][] = parse(text, { bom: true, relax_quotes: false });
+  assert.equal(rows.length, entries.length + 1, 'one header row and one row per entry');
+  const actionColumn = rows[0]!.indexOf('action');
+  for (const [i, row] of rows.slice(1).entries()) {
+    assert.equal(row.length, rows[0]!.length);
+    for (const cell of row) assert.doesNotMatch(cell, /^[=+\-@\t\r]/, `row ${i + 1} starts a formula: ${JSON.stringify(cell)}`);
+    const lines = row[actionColumn]!.split(/\r\n|\r|\n/);
+    for (const line of lines) assert.doesNotMatch(line, /^[=+\-@\t]/, `a line of row ${i + 1} starts a formula`);
+  }
+  assert.equal(rows[1]![actionColumn], "ok\n'=cmd|' /C calc'!A0");
+  assert.equal(rows[5]![actionColumn], 'fine\nline');
+  // Python's csv module (what the attacker probe used) must read the same rows.
+  const python = spawnSync('python3', ['-c', PY_READ, file], { encoding: 'utf8' });
+  assert.equal(python.status, 0, python.stderr);
+  assert.deepEqual(JSON.parse(python.stdout), rows);
+});
+
+const PY_READ = `
+import csv, json, sys
+with open(sys.argv[1], newline='', encoding='utf-8-sig') as f:
+    print(json.dumps(list(csv.reader(f))))
+`;
