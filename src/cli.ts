@@ -6,6 +6,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { parseScopes } from './access/api-key.service.ts';
 import { AppError } from './errors.ts';
+import { inTransaction } from './db/unit-of-work.ts';
+import type { AdminActor } from './access/self-audit.ts';
 import { randomToken } from './access/secrets.ts';
 import { ROLES } from './access/user.service.ts';
 import type { Role } from './db/tables.ts';
@@ -31,6 +33,9 @@ const USAGE = `usage: auditum <command>
                                                  create a user (password read from AUDITUM_PASSWORD,
                                                  else generated and printed once as the last line)
 
+Commands that change credentials or settings are recorded in the organization's audit log as the
+system actor "cli", or as the user given with --as EMAIL.
+
 Configuration comes from the environment (PORT, AUDITUM_DATA_DIR, ...; see README).`;
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -46,6 +51,14 @@ async function withServices<T>(config: Config, run: (services: Services) => Prom
   }
 }
 
+/** Who a CLI action is recorded as: the user named by --as (an existing account), else the system actor `cli`. */
+async function operator(s: Services, as: string | undefined): Promise<AdminActor> {
+  if (as === undefined) return { id: 'cli', type: 'system' };
+  const user = await s.users.byEmail(as);
+  if (!user) throw new AppError(400, 'invalid_request', `--as ${as}: no user has that email`);
+  return { id: user.id, type: 'user', email: user.email };
+}
+
 async function serve(config: Config): Promise<number> {
   const logger = createLogger(config.logLevel);
   await ensureWebBuilt(logger);
@@ -59,7 +72,7 @@ async function serve(config: Config): Promise<number> {
   return 0;
 }
 
-type Flags = Partial<Record<'org' | 'out' | 'file' | 'checkpoint' | 'key' | 'key-out', string>>;
+type Flags = Partial<Record<'org' | 'out' | 'file' | 'checkpoint' | 'key' | 'key-out' | 'as', string>>;
 
 /** `verify --file`: the offline verifier, needing no database. */
 async function verifyFile(values: Flags, io: Output): Promise<number> {
@@ -74,7 +87,13 @@ async function verifyFile(values: Flags, io: Output): Promise<number> {
 /** `integrity export | checkpoint | rotate-key`; undefined when the arguments match none. */
 async function integrityCommand(s: Services, sub: string | undefined, values: Flags, io: Output): Promise<number | undefined> {
   if (sub === 'rotate-key') {
-    io.out(`now signing with key ${s.keys.rotate()}`);
+    const actor = await operator(s, values.as);
+    const keyId = s.keys.rotate();
+    // The key signs every organization's checkpoints: each one's log records the change.
+    const action = 'Rotated the checkpoint signing key from the command line';
+    const event = { type: 'checkpoint_key.rotated', action, metadata: { key_id: keyId } };
+    for (const orgId of await s.orgs.ids()) await s.selfAudit(orgId, actor, event);
+    io.out(`now signing with key ${keyId}`);
     return 0;
   }
   if (!values.org) return undefined;
@@ -124,6 +143,7 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       key: { type: 'string' },
       out: { type: 'string' },
       'key-out': { type: 'string' },
+      as: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -136,7 +156,13 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
     const config = loadConfig(process.env, { port: values.port, host: values.host, dataDir: values['data-dir'] });
     if (command === 'serve') return await serve(config);
     if (command === 'org' && sub === 'create' && arg) {
-      const org = await withServices(config, (s) => s.orgs.create(arg, values.name));
+      const org = await withServices(config, async (s) => {
+        const actor = await operator(s, values.as);
+        const created = await s.orgs.create(arg, values.name);
+        const target = { type: 'organization', id: created.id, name: created.name };
+        await s.selfAudit(created.id, actor, { type: 'org.created', action: 'Created the organization from the command line', target });
+        return created;
+      });
       io.out(`created organization ${org.slug} (${org.id})`);
       return 0;
     }
@@ -144,9 +170,22 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       const scopes = parseScopes(values.scopes ?? 'events:write,events:read');
       const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
       if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new AppError(400, 'invalid_request', '--expires-days must be a positive whole number');
+      const expiresAt = days ? Date.now() + days * 86_400_000 : undefined;
       const { key, info } = await withServices(config, async (s) => {
         const org = await s.orgs.bySlug(values.org!);
-        return s.apiKeys.create(org.id, { name: values.name, scopes, expiresAt: days ? Date.now() + days * 86_400_000 : undefined });
+        const actor = await operator(s, values.as);
+        return inTransaction(s.database.db, async (tx) => {
+          const created = await s.apiKeys.create(org.id, { name: values.name, scopes, expiresAt }, tx);
+          const { info } = created;
+          const event = {
+            type: 'api_key.created',
+            action: `Created API key "${info.name}" from the command line`,
+            target: { type: 'api_key', id: info.id, name: info.name },
+            metadata: { scopes: info.scopes, expires_at: info.expires_at },
+          };
+          await s.selfAudit(org.id, actor, event, undefined, tx);
+          return created;
+        });
       });
       io.out(`created API key ${info.prefix} with scopes ${info.scopes.join(',')} for ${values.org}; it is shown only once:`);
       io.out(key);
@@ -158,10 +197,19 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       const generated = process.env.AUDITUM_PASSWORD ? undefined : randomToken(18);
       const user = await withServices(config, async (s) => {
         const org = await s.orgs.bySlug(values.org!);
-        const created = await s.users.create(values.email!, process.env.AUDITUM_PASSWORD ?? generated!, values.name);
-        await s.users.addMember(org.id, created.id, role as Role);
-        await s.selfAudit(org.id, { id: 'auditum-cli', type: 'system' }, { type: 'user.created', action: `Created user ${created.email} as ${role} from the command line`, target: { type: 'user', id: created.id, name: created.email }, metadata: { role } });
-        return created;
+        const actor = await operator(s, values.as);
+        return inTransaction(s.database.db, async (tx) => {
+          const created = await s.users.create(values.email!, process.env.AUDITUM_PASSWORD ?? generated!, values.name, tx);
+          await s.users.addMember(org.id, created.id, role as Role, tx);
+          const event = {
+            type: 'user.created',
+            action: `Created user ${created.email} as ${role} from the command line`,
+            target: { type: 'user', id: created.id, name: created.email },
+            metadata: { role },
+          };
+          await s.selfAudit(org.id, actor, event, undefined, tx);
+          return created;
+        });
       });
       io.out(`created user ${user.email} (${role} of ${values.org})${generated ? '; the generated password is shown only once:' : ''}`);
       if (generated) io.out(generated);

@@ -12,6 +12,10 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. */
   bodyLimit: intFromString(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** A request's headers and body must arrive within this long, ms (slow senders get 408 and are cut off). */
+  requestTimeoutMs: intFromString(1000, 3_600_000).default(30_000),
+  /** Open connections one server accepts at once; more are refused (closed) until some end. */
+  maxConnections: intFromString(1, 1_000_000).default(1024),
   /** SQLite `synchronous` pragma: FULL survives power loss, NORMAL only process crashes. */
   sqliteSync: z.enum(['full', 'normal']).default('full'),
   /** How often the background full-text indexer runs, ms. */
@@ -65,6 +69,8 @@ export const envNames: Record<keyof Config, string> = {
   dataDir: 'AUDITUM_DATA_DIR',
   logLevel: 'AUDITUM_LOG_LEVEL',
   bodyLimit: 'AUDITUM_BODY_LIMIT',
+  requestTimeoutMs: 'AUDITUM_REQUEST_TIMEOUT_MS',
+  maxConnections: 'AUDITUM_MAX_CONNECTIONS',
   sqliteSync: 'AUDITUM_SQLITE_SYNC',
   searchIndexIntervalMs: 'AUDITUM_SEARCH_INDEX_INTERVAL_MS',
   searchIndexBatch: 'AUDITUM_SEARCH_INDEX_BATCH',

@@ -102,13 +102,13 @@ export function createServices(database: Database, config: Config) {
     onConfigured: (orgId) => otelHooks.onConfigured(orgId),
   });
   const alertRepo = createAlertRepo(database);
-  const alerts = createAlertService({ repo: alertRepo, store, selfAudit, jobs, webhookMaxAttempts: config.alertWebhookMaxAttempts });
+  const alerts = createAlertService({ db: database.db, repo: alertRepo, store, selfAudit, jobs, webhookMaxAttempts: config.alertWebhookMaxAttempts });
   const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit });
   // A new organization gets the default alert rules, enabled.
   orgs.onCreated((org) => alerts.ensureDefaults(org.id));
   const exportRepo = createExportRepo(database);
   const exportFiles = createExportFiles(config.dataDir);
-  const exports = createExportService({ repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
+  const exports = createExportService({ db: database.db, repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
   return { database, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
 }
 
@@ -133,7 +133,12 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
     checkCsrf: services.sessions.checkCsrf,
   });
 
-  const app = await createServer({ logger, bodyLimit: config.bodyLimit });
+  const app = await createServer({
+    logger,
+    bodyLimit: config.bodyLimit,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: config.maxConnections,
+  });
   const routes: RunningApp['routes'] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
@@ -147,9 +152,9 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   services.keys.active();
   const link = (pathAndQuery: string) => `${baseUrl()}${pathAndQuery}`;
   authRoutes(app, { auth, sessions: services.sessions, users: services.users, invites: services.invites, orgs: services.orgs, setup: services.setup, selfAudit: services.selfAudit, sessionMaxAgeMs: config.sessionMaxDays * 86_400_000, secureCookie: config.publicUrl?.startsWith('https:') });
-  membersRoutes(app, { auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
-  credentialsRoutes(app, { auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
-  settingsRoutes(app, { auth, orgs: services.orgs, selfAudit: services.selfAudit });
+  membersRoutes(app, { db: database.db, auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
+  credentialsRoutes(app, { db: database.db, auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
+  settingsRoutes(app, { db: database.db, auth, orgs: services.orgs, selfAudit: services.selfAudit });
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
   alertRoutes(app, { alerts: services.alerts, webhook: services.alertWebhook, auth });
   exportRoutes(app, { exports: services.exports, auth });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 import { AuthError, NotFoundError, ValidationError } from '../errors.ts';
 import { SCOPES, type Principal, type Scope } from './principal.ts';
 import { sameHash, sha256 } from './secrets.ts';
@@ -38,7 +39,11 @@ export function parseScopes(text: string): Scope[] {
 export function createApiKeyService({ database }: { database: Database }) {
   const { db } = database;
 
-  async function create(orgId: string, options: { name?: string; scopes: Scope[]; expiresAt?: number }): Promise<{ key: string; info: ApiKeyInfo }> {
+  async function create(
+    orgId: string,
+    options: { name?: string; scopes: Scope[]; expiresAt?: number },
+    tx: Executor = db,
+  ): Promise<{ key: string; info: ApiKeyInfo }> {
     const id = randomBytes(6).toString('hex');
     const key = `${KEY_PREFIX}_${id}_${randomBytes(32).toString('base64url')}`;
     const row = {
@@ -52,7 +57,7 @@ export function createApiKeyService({ database }: { database: Database }) {
       last_used_at: null,
       revoked_at: null,
     };
-    await db.insertInto('api_keys').values(row).execute();
+    await tx.insertInto('api_keys').values(row).execute();
     return { key, info: toInfo(row) };
   }
 
@@ -94,15 +99,15 @@ export function createApiKeyService({ database }: { database: Database }) {
     return rows.map(toInfo);
   }
 
-  async function revoke(orgId: string, id: string): Promise<ApiKeyInfo> {
-    await db
+  async function revoke(orgId: string, id: string, tx: Executor = db): Promise<ApiKeyInfo> {
+    await tx
       .updateTable('api_keys')
       .set({ revoked_at: Date.now() })
       .where('org_id', '=', orgId)
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
-    const row = await db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    const row = await tx.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('API key');
     return toInfo(row);
   }

@@ -2,20 +2,50 @@ import { z } from 'zod';
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
-import { rfc3339 } from '../events/event.schemas.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
+import { recordedEmail, rfc3339, singleLineText } from '../events/event.schemas.ts';
 import type { ApiKeyService } from './api-key.service.ts';
 import { SCOPES } from './principal.ts';
 import type { SelfAudit } from './self-audit.ts';
 import { OauthError, type TokenService } from './token.service.ts';
 
 const scopesSchema = z.array(z.enum(SCOPES)).min(1).max(3);
-const apiKeySchema = z.object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.enum(SCOPES)), created_at: z.string(), expires_at: z.string().nullable(), last_used_at: z.string().nullable(), revoked_at: z.string().nullable() });
-const clientSchema = z.object({ client_id: z.string(), name: z.string(), scopes: z.array(z.enum(SCOPES)), created_at: z.string(), revoked_at: z.string().nullable() });
-const name = z.string().trim().min(1).max(100);
+const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  created_at: z.string(),
+  expires_at: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+const clientSchema = z.object({
+  client_id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  created_at: z.string(),
+  revoked_at: z.string().nullable(),
+});
+const name = z.string().trim().pipe(singleLineText(100));
+const viewerSchema = z.strictObject({
+  id: singleLineText(256),
+  email: recordedEmail.optional(),
+  name: singleLineText(256).optional(),
+});
+
+export interface CredentialsRouteDeps {
+  db: Executor;
+  auth: AuthGuard;
+  apiKeys: ApiKeyService;
+  tokens: TokenService;
+  selfAudit: SelfAudit;
+  embedUrl: (token: string) => string;
+}
 
 /** API keys, OAuth2 clients and viewer tokens of the caller's organization, and the OAuth2 token endpoint. */
-export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: ApiKeyService; tokens: TokenService; selfAudit: SelfAudit; embedUrl: (token: string) => string }) {
-  const { auth, apiKeys, tokens, selfAudit } = deps;
+export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
+  const { db, auth, apiKeys, tokens, selfAudit } = deps;
   const tags = ['credentials'];
 
   app.get('/v1/api-keys', {
@@ -33,9 +63,21 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
     },
     onRequest: auth.require('credentials'),
     handler: async (request, reply) => {
-      const principal = request.principal!;
-      const { key, info } = await apiKeys.create(principal.orgId, { name: request.body.name, scopes: request.body.scopes, expiresAt: request.body.expires_at ? Date.parse(request.body.expires_at) : undefined });
-      await selfAudit(principal.orgId, principal.actor, { type: 'api_key.created', action: `Created API key "${info.name}"`, target: { type: 'api_key', id: info.id, name: info.name }, metadata: { scopes: info.scopes, expires_at: info.expires_at } }, request);
+      const { orgId, actor } = request.principal!;
+      const { body } = request;
+      const expiresAt = body.expires_at ? Date.parse(body.expires_at) : undefined;
+      const { key, info } = await inTransaction(db, async (tx) => {
+        const created = await apiKeys.create(orgId, { name: body.name, scopes: body.scopes, expiresAt }, tx);
+        const { info } = created;
+        const event = {
+          type: 'api_key.created',
+          action: `Created API key "${info.name}"`,
+          target: { type: 'api_key', id: info.id, name: info.name },
+          metadata: { scopes: info.scopes, expires_at: info.expires_at },
+        };
+        await selfAudit(orgId, actor, event, request, tx);
+        return created;
+      });
       return reply.status(201).send({ key, api_key: info });
     },
   });
@@ -44,10 +86,13 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
     schema: { summary: 'Revoke an API key (takes effect immediately)', tags, params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) }), response: { 200: apiKeySchema, ...errorResponses } },
     onRequest: auth.require('credentials'),
     handler: async (request) => {
-      const principal = request.principal!;
-      const info = await apiKeys.revoke(principal.orgId, request.params.id);
-      await selfAudit(principal.orgId, principal.actor, { type: 'api_key.revoked', action: `Revoked API key "${info.name}"`, target: { type: 'api_key', id: info.id, name: info.name } }, request);
-      return info;
+      const { orgId, actor } = request.principal!;
+      return inTransaction(db, async (tx) => {
+        const info = await apiKeys.revoke(orgId, request.params.id, tx);
+        const target = { type: 'api_key', id: info.id, name: info.name };
+        await selfAudit(orgId, actor, { type: 'api_key.revoked', action: `Revoked API key "${info.name}"`, target }, request, tx);
+        return info;
+      });
     },
   });
 
@@ -66,9 +111,19 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
     },
     onRequest: auth.require('credentials'),
     handler: async (request, reply) => {
-      const principal = request.principal!;
-      const { client, secret } = await tokens.createClient(principal.orgId, request.body.name, request.body.scopes);
-      await selfAudit(principal.orgId, principal.actor, { type: 'oauth_client.created', action: `Registered OAuth2 client "${client.name}"`, target: { type: 'oauth_client', id: client.client_id, name: client.name }, metadata: { scopes: client.scopes } }, request);
+      const { orgId, actor } = request.principal!;
+      const { client, secret } = await inTransaction(db, async (tx) => {
+        const created = await tokens.createClient(orgId, request.body.name, request.body.scopes, tx);
+        const { client } = created;
+        const event = {
+          type: 'oauth_client.created',
+          action: `Registered OAuth2 client "${client.name}"`,
+          target: { type: 'oauth_client', id: client.client_id, name: client.name },
+          metadata: { scopes: client.scopes },
+        };
+        await selfAudit(orgId, actor, event, request, tx);
+        return created;
+      });
       return reply.status(201).send({ client_secret: secret, oauth_client: client });
     },
   });
@@ -77,10 +132,17 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
     schema: { summary: 'Revoke an OAuth2 client and every token it holds', tags, params: z.object({ id: z.string().regex(/^oc_[0-9a-f]{16}$/) }), response: { 200: clientSchema, ...errorResponses } },
     onRequest: auth.require('credentials'),
     handler: async (request) => {
-      const principal = request.principal!;
-      const client = await tokens.revokeClient(principal.orgId, request.params.id);
-      await selfAudit(principal.orgId, principal.actor, { type: 'oauth_client.revoked', action: `Revoked OAuth2 client "${client.name}"`, target: { type: 'oauth_client', id: client.client_id, name: client.name } }, request);
-      return client;
+      const { orgId, actor } = request.principal!;
+      return inTransaction(db, async (tx) => {
+        const client = await tokens.revokeClient(orgId, request.params.id, tx);
+        const event = {
+          type: 'oauth_client.revoked',
+          action: `Revoked OAuth2 client "${client.name}"`,
+          target: { type: 'oauth_client', id: client.client_id, name: client.name },
+        };
+        await selfAudit(orgId, actor, event, request, tx);
+        return client;
+      });
     },
   });
 
@@ -89,7 +151,7 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
       summary: "Mint a short-lived token that shows one viewer this organization's audit log (embed)",
       tags,
       body: z.strictObject({
-        viewer: z.strictObject({ id: z.string().min(1).max(256), email: z.email().max(320).optional(), name: z.string().min(1).max(256).optional() }),
+        viewer: viewerSchema,
         ttl_seconds: z.number().int().min(60).max(86_400).default(900),
       }),
       response: { 201: z.object({ token: z.string(), url: z.string(), expires_at: z.string() }), ...errorResponses },
@@ -116,12 +178,7 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
         let clientId = str(body.client_id);
         let secret = str(body.client_secret);
         const basic = /^Basic\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-        if (basic) {
-          const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-          const colon = decoded.indexOf(':');
-          clientId = decodeURIComponent(decoded.slice(0, colon));
-          secret = decodeURIComponent(decoded.slice(colon + 1));
-        }
+        if (basic) ({ clientId, secret } = basicCredentials(basic[1]!));
         if (!clientId || !secret) throw new OauthError('invalid_client', 'client_id and client_secret are required');
         const { orgId: _org, ...grant } = await tokens.issueClientToken(clientId, secret, str(body.scope));
         return grant;
@@ -131,4 +188,16 @@ export function credentialsRoutes(app: App, deps: { auth: AuthGuard; apiKeys: Ap
       }
     });
   });
+}
+
+/** RFC 6749 section 2.3.1: HTTP Basic with the form-urlencoded client id and secret; bad encoding is the client's error. */
+function basicCredentials(encoded: string): { clientId?: string; secret?: string } {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OauthError('invalid_client', 'HTTP Basic credentials must be client_id:client_secret', 400);
+  try {
+    return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  } catch {
+    throw new OauthError('invalid_client', 'HTTP Basic credentials are not validly percent-encoded', 400);
+  }
 }

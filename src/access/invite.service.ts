@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 import type { Role } from '../db/tables.ts';
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { verifyPassword } from './password.ts';
@@ -28,14 +29,20 @@ export function createInviteService({ database, users, ttlMs }: { database: Data
     expires_at: new Date(row.expires_at).toISOString(),
   });
 
-  async function create(orgId: string, email: string, role: Role, invitedBy: string): Promise<{ invite: InviteInfo; token: string }> {
+  async function create(
+    orgId: string,
+    email: string,
+    role: Role,
+    invitedBy: string,
+    tx: Executor = db,
+  ): Promise<{ invite: InviteInfo; token: string }> {
     const normalized = email.trim().toLowerCase();
-    const existing = await users.byEmail(normalized);
-    if (existing && (await users.membership(orgId, existing.id))?.status === 'active') throw new ConflictError(`${normalized} is already a member`);
+    const existing = await users.byEmail(normalized, tx);
+    if (existing && (await users.membership(orgId, existing.id, tx))?.status === 'active') throw new ConflictError(`${normalized} is already a member`);
     const token = randomToken();
     const now = Date.now();
     const row = { id: randomUUID(), org_id: orgId, email: normalized, role, token_hash: sha256(token), invited_by: invitedBy, created_at: now, expires_at: now + ttlMs, accepted_at: null, revoked_at: null };
-    await db.insertInto('invites').values(row).execute();
+    await tx.insertInto('invites').values(row).execute();
     return { invite: toInfo(row), token };
   }
 
@@ -44,11 +51,11 @@ export function createInviteService({ database, users, ttlMs }: { database: Data
     return rows.map(toInfo);
   }
 
-  async function revoke(orgId: string, id: string): Promise<InviteInfo> {
-    const row = await db.selectFrom('invites').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  async function revoke(orgId: string, id: string, tx: Executor = db): Promise<InviteInfo> {
+    const row = await tx.selectFrom('invites').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('invite');
     if (row.accepted_at !== null) throw new ConflictError('the invite was already accepted');
-    await db.updateTable('invites').set({ revoked_at: Date.now() }).where('id', '=', id).execute();
+    await tx.updateTable('invites').set({ revoked_at: Date.now() }).where('id', '=', id).execute();
     return toInfo({ ...row, revoked_at: Date.now() });
   }
 
@@ -56,21 +63,26 @@ export function createInviteService({ database, users, ttlMs }: { database: Data
    * Accepts an invite: creates the user with `password` (or, for an existing user, checks it)
    * and adds the membership. Returns the organization and user for the caller to record.
    */
-  async function accept(token: string, password: string, name?: string): Promise<{ orgId: string; userId: string; email: string; role: Role; inviteId: string }> {
-    const row = await db.selectFrom('invites').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+  async function accept(
+    token: string,
+    password: string,
+    name?: string,
+    tx: Executor = db,
+  ): Promise<{ orgId: string; userId: string; email: string; role: Role; inviteId: string }> {
+    const row = await tx.selectFrom('invites').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
     if (!row || row.accepted_at !== null || row.revoked_at !== null) throw new ValidationError('this invite link is not valid (already used or revoked)');
     if (row.expires_at <= Date.now()) throw new ValidationError('this invite link has expired; ask for a new one');
-    let user = await users.byEmail(row.email);
+    let user = await users.byEmail(row.email, tx);
     if (user) {
       if (!(await verifyPassword(user.password_hash, password))) throw new AuthError('wrong password for the existing account');
     } else {
-      await users.create(row.email, password, name);
-      user = await users.byEmail(row.email);
+      await users.create(row.email, password, name, tx);
+      user = await users.byEmail(row.email, tx);
     }
     // Claim the invite first: a second, concurrent accept finds it used.
-    const claimed = await db.updateTable('invites').set({ accepted_at: Date.now() }).where('id', '=', row.id).where('accepted_at', 'is', null).executeTakeFirst();
+    const claimed = await tx.updateTable('invites').set({ accepted_at: Date.now() }).where('id', '=', row.id).where('accepted_at', 'is', null).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) throw new ValidationError('this invite link is not valid (already used or revoked)');
-    await users.addMember(row.org_id, user!.id, row.role);
+    await users.addMember(row.org_id, user!.id, row.role, tx);
     return { orgId: row.org_id, userId: user!.id, email: row.email, role: row.role, inviteId: row.id };
   }
 

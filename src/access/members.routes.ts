@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
+import { accountEmail } from '../events/event.schemas.ts';
 import { ForbiddenError } from '../errors.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
@@ -9,13 +11,38 @@ import type { SessionService } from './session.service.ts';
 import { ROLES, type UserService } from './user.service.ts';
 import { can } from './principal.ts';
 
-const memberSchema = z.object({ user_id: z.string(), email: z.string(), name: z.string().nullable(), role: z.enum(ROLES), status: z.enum(['active', 'deactivated']), joined_at: z.string() });
-const inviteSchema = z.object({ id: z.string(), email: z.string(), role: z.enum(ROLES), status: z.string(), created_at: z.string(), expires_at: z.string() });
+const memberSchema = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: z.enum(ROLES),
+  status: z.enum(['active', 'deactivated']),
+  joined_at: z.string(),
+});
+const inviteSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: z.enum(ROLES),
+  status: z.string(),
+  created_at: z.string(),
+  expires_at: z.string(),
+});
 const userParams = z.object({ userId: z.string().uuid() });
 
-/** Members and invitations of the caller's organization. */
-export function membersRoutes(app: App, deps: { auth: AuthGuard; users: UserService; sessions: SessionService; invites: InviteService; selfAudit: SelfAudit; inviteUrl: (token: string) => string; logInviteLinks: boolean }) {
-  const { auth, users, sessions, invites, selfAudit } = deps;
+export interface MembersRouteDeps {
+  db: Executor;
+  auth: AuthGuard;
+  users: UserService;
+  sessions: SessionService;
+  invites: InviteService;
+  selfAudit: SelfAudit;
+  inviteUrl: (token: string) => string;
+  logInviteLinks: boolean;
+}
+
+/** Members and invitations of the caller's organization; each change commits with its audit entry. */
+export function membersRoutes(app: App, deps: MembersRouteDeps) {
+  const { db, auth, users, sessions, invites, selfAudit } = deps;
   const tags = ['members'];
 
   app.get('/v1/members', {
@@ -35,25 +62,37 @@ export function membersRoutes(app: App, deps: { auth: AuthGuard; users: UserServ
     onRequest: auth.require('members'),
     handler: async (request) => {
       const principal = request.principal!;
+      const { orgId, actor } = principal;
       const { userId } = request.params;
-      const member = (await users.members(principal.orgId)).find((m) => m.user_id === userId);
-      if (request.body.role && request.body.role !== member?.role) {
-        if (!can(principal, 'owner')) throw new ForbiddenError('only organization owners can change roles');
-        const change = await users.changeRole(principal.orgId, userId, request.body.role);
-        await selfAudit(principal.orgId, principal.actor, { type: 'user.role_changed', action: `Changed role from ${change.from} to ${change.to}`, target: { type: 'user', id: userId, ...(member ? { name: member.email } : {}) }, metadata: { from: change.from, to: change.to, new_role: change.to } }, request);
-      }
-      if (request.body.status && request.body.status !== member?.status) {
-        await users.setStatus(principal.orgId, userId, request.body.status, principal.role);
-        if (request.body.status === 'deactivated') {
-          await sessions.revokeAll(principal.orgId, userId);
-          await selfAudit(principal.orgId, principal.actor, { type: 'user.deactivated', action: 'Deactivated a member', target: { type: 'user', id: userId, ...(member ? { name: member.email } : {}) } }, request);
-        } else {
-          await selfAudit(principal.orgId, principal.actor, { type: 'user.updated', action: 'Reactivated a member', target: { type: 'user', id: userId } }, request);
+      const { role, status } = request.body;
+      return inTransaction(db, async (tx) => {
+        const member = (await users.members(orgId, tx)).find((m) => m.user_id === userId);
+        const target = { type: 'user', id: userId, ...(member ? { name: member.email } : {}) };
+        if (role && role !== member?.role) {
+          if (!can(principal, 'owner')) throw new ForbiddenError('only organization owners can change roles');
+          const change = await users.changeRole(orgId, userId, role, tx);
+          const event = {
+            type: 'user.role_changed',
+            action: `Changed role from ${change.from} to ${change.to}`,
+            target,
+            metadata: { from: change.from, to: change.to, new_role: change.to },
+          };
+          await selfAudit(orgId, actor, event, request, tx);
         }
-      }
-      const updated = (await users.members(principal.orgId)).find((m) => m.user_id === userId);
-      if (!updated) throw new ForbiddenError('member not found');
-      return updated;
+        if (status && status !== member?.status) {
+          await users.setStatus(orgId, userId, status, principal.role, tx);
+          if (status === 'deactivated') {
+            await sessions.revokeAll(orgId, userId, tx);
+            await selfAudit(orgId, actor, { type: 'user.deactivated', action: 'Deactivated a member', target }, request, tx);
+          } else {
+            const event = { type: 'user.updated', action: 'Reactivated a member', target: { type: 'user', id: userId } };
+            await selfAudit(orgId, actor, event, request, tx);
+          }
+        }
+        const updated = (await users.members(orgId, tx)).find((m) => m.user_id === userId);
+        if (!updated) throw new ForbiddenError('member not found');
+        return updated;
+      });
     },
   });
 
@@ -61,10 +100,14 @@ export function membersRoutes(app: App, deps: { auth: AuthGuard; users: UserServ
     schema: { summary: 'Remove a member from the organization', tags, params: userParams, response: { 204: z.null(), ...errorResponses } },
     onRequest: auth.require('members'),
     handler: async (request, reply) => {
-      const principal = request.principal!;
-      await users.remove(principal.orgId, request.params.userId, principal.role);
-      await sessions.revokeAll(principal.orgId, request.params.userId);
-      await selfAudit(principal.orgId, principal.actor, { type: 'member.removed', action: 'Removed a member', target: { type: 'user', id: request.params.userId } }, request);
+      const { orgId, actor, role } = request.principal!;
+      const { userId } = request.params;
+      await inTransaction(db, async (tx) => {
+        await users.remove(orgId, userId, role, tx);
+        await sessions.revokeAll(orgId, userId, tx);
+        const event = { type: 'member.removed', action: 'Removed a member', target: { type: 'user', id: userId } };
+        await selfAudit(orgId, actor, event, request, tx);
+      });
       return reply.status(204).send(null);
     },
   });
@@ -79,18 +122,30 @@ export function membersRoutes(app: App, deps: { auth: AuthGuard; users: UserServ
     schema: {
       summary: 'Invite someone by email; the single-use link is returned once',
       tags,
-      body: z.strictObject({ email: z.email().max(320), role: z.enum(ROLES).default('member') }),
+      body: z.strictObject({ email: accountEmail, role: z.enum(ROLES).default('member') }),
       response: { 201: z.object({ invite: inviteSchema, url: z.string() }), ...errorResponses },
     },
     onRequest: auth.require('members'),
     handler: async (request, reply) => {
       const principal = request.principal!;
-      if (request.body.role === 'owner' && !can(principal, 'owner')) throw new ForbiddenError('only organization owners can invite owners');
-      const { invite, token } = await invites.create(principal.orgId, request.body.email, request.body.role, principal.actor.id);
+      const { orgId, actor } = principal;
+      const { email, role } = request.body;
+      if (role === 'owner' && !can(principal, 'owner')) throw new ForbiddenError('only organization owners can invite owners');
+      const { invite, token } = await inTransaction(db, async (tx) => {
+        const created = await invites.create(orgId, email, role, actor.id, tx);
+        const { invite } = created;
+        const event = {
+          type: 'user.invited',
+          action: `Invited ${invite.email} as ${invite.role}`,
+          target: { type: 'invite', id: invite.id, name: invite.email },
+          metadata: { role: invite.role },
+        };
+        await selfAudit(orgId, actor, event, request, tx);
+        return created;
+      });
       const url = deps.inviteUrl(token);
       // No mail transport is assumed: the inviter gets the link; the log gets it only if configured.
       request.log.info({ invite_id: invite.id, email: invite.email, ...(deps.logInviteLinks ? { url } : {}) }, 'invitation created');
-      await selfAudit(principal.orgId, principal.actor, { type: 'user.invited', action: `Invited ${invite.email} as ${invite.role}`, target: { type: 'invite', id: invite.id, name: invite.email }, metadata: { role: invite.role } }, request);
       return reply.status(201).send({ invite, url });
     },
   });
@@ -99,10 +154,17 @@ export function membersRoutes(app: App, deps: { auth: AuthGuard; users: UserServ
     schema: { summary: 'Revoke a pending invitation', tags, params: z.object({ id: z.string().uuid() }), response: { 200: inviteSchema, ...errorResponses } },
     onRequest: auth.require('members'),
     handler: async (request) => {
-      const principal = request.principal!;
-      const invite = await invites.revoke(principal.orgId, request.params.id);
-      await selfAudit(principal.orgId, principal.actor, { type: 'invite.revoked', action: `Revoked the invitation of ${invite.email}`, target: { type: 'invite', id: invite.id, name: invite.email } }, request);
-      return invite;
+      const { orgId, actor } = request.principal!;
+      return inTransaction(db, async (tx) => {
+        const invite = await invites.revoke(orgId, request.params.id, tx);
+        const event = {
+          type: 'invite.revoked',
+          action: `Revoked the invitation of ${invite.email}`,
+          target: { type: 'invite', id: invite.id, name: invite.email },
+        };
+        await selfAudit(orgId, actor, event, request, tx);
+        return invite;
+      });
     },
   });
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Executor } from '../db/unit-of-work.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { EventInput } from '../events/event.schemas.ts';
 import type { Principal } from './principal.ts';
@@ -17,10 +18,14 @@ export interface AdminEvent {
 /**
  * Records Auditum's own administrative actions into the affected organization's audit log,
  * through the same append path (same chain, same rules) as any ingested event, with the
- * actor as it really was and the request's IP and user agent.
+ * actor as it really was and the request's IP and user agent. Given the action's transaction
+ * (`tx`), the entry commits with the action or not at all.
  */
+/** Who an administrative action is recorded as: a principal's actor, or a system actor (the server, the CLI). */
+export type AdminActor = Principal['actor'] | { id: string; type: 'system' };
+
 export function createSelfAudit({ store }: { store: EventStore }) {
-  type Actor = Principal['actor'] | { id: string; type: 'system' };
+  type Actor = AdminActor;
   const toInput = (actor: Actor, event: AdminEvent, request?: FastifyRequest): EventInput => {
     const userAgent = request?.headers['user-agent'];
     return {
@@ -35,12 +40,12 @@ export function createSelfAudit({ store }: { store: EventStore }) {
       ...(typeof userAgent === 'string' && userAgent ? { user_agent: userAgent.slice(0, 1024) } : {}),
     };
   };
-  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: FastifyRequest): Promise<void> => {
-    await store.append(orgId, [toInput(actor, event, request)]);
+  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: FastifyRequest, tx?: Executor) => {
+    await store.append(orgId, [toInput(actor, event, request)], { tx });
   };
   /** Several events of one organization by one actor in one append (one transaction), e.g. alerts fired together. */
-  record.many = async (orgId: string, actor: Actor, events: AdminEvent[]): Promise<void> => {
-    if (events.length > 0) await store.append(orgId, events.map((event) => toInput(actor, event)));
+  record.many = async (orgId: string, actor: Actor, events: AdminEvent[], tx?: Executor): Promise<void> => {
+    if (events.length > 0) await store.append(orgId, events.map((event) => toInput(actor, event)), { tx });
   };
   return record;
 }

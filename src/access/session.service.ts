@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 import type { Role } from '../db/tables.ts';
 import { AppError, AuthError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { dummyHash, verifyPassword } from './password.ts';
@@ -112,8 +113,8 @@ export function createSessionService({ database, users, options }: { database: D
   }
 
   /** Ends a session. Users end their own; `orgId` scopes admins to their organization's members. */
-  async function revoke(sessionId: string, scope: { userId?: string; orgId?: string }): Promise<void> {
-    let query = db.updateTable('sessions').set({ revoked_at: Date.now() }).where('id', '=', sessionId).where('revoked_at', 'is', null);
+  async function revoke(sessionId: string, scope: { userId?: string; orgId?: string }, tx: Executor = db): Promise<void> {
+    let query = tx.updateTable('sessions').set({ revoked_at: Date.now() }).where('id', '=', sessionId).where('revoked_at', 'is', null);
     if (scope.userId) query = query.where('user_id', '=', scope.userId);
     if (scope.orgId) query = query.where('org_id', '=', scope.orgId);
     const result = await query.executeTakeFirst();
@@ -121,8 +122,14 @@ export function createSessionService({ database, users, options }: { database: D
   }
 
   /** Ends every session of a user in an organization (deactivation, removal). */
-  async function revokeAll(orgId: string, userId: string): Promise<void> {
-    await db.updateTable('sessions').set({ revoked_at: Date.now() }).where('org_id', '=', orgId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  async function revokeAll(orgId: string, userId: string, tx: Executor = db): Promise<void> {
+    await tx
+      .updateTable('sessions')
+      .set({ revoked_at: Date.now() })
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   async function listForUser(userId: string, currentId?: string) {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 import { AppError, AuthError, NotFoundError } from '../errors.ts';
 import type { Principal, Scope } from './principal.ts';
 import { randomToken, sameHash, sha256 } from './secrets.ts';
@@ -23,8 +24,12 @@ export interface Viewer {
 
 /** The OAuth2 error shape of RFC 6749 section 5.2, as an AppError. */
 export class OauthError extends AppError {
-  constructor(code: 'invalid_client' | 'invalid_request' | 'invalid_scope' | 'unsupported_grant_type', message: string) {
-    super(code === 'invalid_client' ? 401 : 400, code, message);
+  constructor(
+    code: 'invalid_client' | 'invalid_request' | 'invalid_scope' | 'unsupported_grant_type',
+    message: string,
+    status = code === 'invalid_client' ? 401 : 400,
+  ) {
+    super(status, code, message);
   }
 }
 
@@ -44,11 +49,23 @@ export function createTokenService({ database, key, accessTokenTtlSeconds }: { d
     revoked_at: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
   });
 
-  async function createClient(orgId: string, name: string, scopes: Scope[]): Promise<{ client: OauthClientInfo; secret: string }> {
-    const row = { id: `oc_${randomBytes(8).toString('hex')}`, org_id: orgId, name, secret_hash: '', scopes: scopes.join(','), created_at: Date.now(), revoked_at: null };
+  async function createClient(
+    orgId: string,
+    name: string,
+    scopes: Scope[],
+    tx: Executor = db,
+  ): Promise<{ client: OauthClientInfo; secret: string }> {
     const secret = `ocs_${randomToken()}`;
-    row.secret_hash = sha256(secret);
-    await db.insertInto('oauth_clients').values(row).execute();
+    const row = {
+      id: `oc_${randomBytes(8).toString('hex')}`,
+      org_id: orgId,
+      name,
+      secret_hash: sha256(secret),
+      scopes: scopes.join(','),
+      created_at: Date.now(),
+      revoked_at: null,
+    };
+    await tx.insertInto('oauth_clients').values(row).execute();
     return { client: toInfo(row), secret };
   }
 
@@ -57,9 +74,20 @@ export function createTokenService({ database, key, accessTokenTtlSeconds }: { d
     return rows.map(toInfo);
   }
 
-  async function revokeClient(orgId: string, clientId: string): Promise<OauthClientInfo> {
-    await db.updateTable('oauth_clients').set({ revoked_at: Date.now() }).where('org_id', '=', orgId).where('id', '=', clientId).where('revoked_at', 'is', null).execute();
-    const row = await db.selectFrom('oauth_clients').selectAll().where('org_id', '=', orgId).where('id', '=', clientId).executeTakeFirst();
+  async function revokeClient(orgId: string, clientId: string, tx: Executor = db): Promise<OauthClientInfo> {
+    await tx
+      .updateTable('oauth_clients')
+      .set({ revoked_at: Date.now() })
+      .where('org_id', '=', orgId)
+      .where('id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    const row = await tx
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', clientId)
+      .executeTakeFirst();
     if (!row) throw new NotFoundError('OAuth2 client');
     return toInfo(row);
   }

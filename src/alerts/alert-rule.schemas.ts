@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { outboundUrlSchema } from '../http/schemas.ts';
+import { singleLineText } from '../events/event.schemas.ts';
+import { outboundUrlSchema, queryInt } from '../http/schemas.ts';
 import { eventFilterQuerySchema } from '../query/event-filter.schemas.ts';
 
 export const GROUP_BY = ['actor', 'ip', 'target'] as const;
@@ -48,7 +49,7 @@ export type Condition = z.output<typeof conditionSchema>;
 export const DEFAULT_COOLDOWN_MINUTES = 15;
 
 export const createRuleSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: z.string().trim().pipe(singleLineText(200)),
   filter: ruleFilterSchema.prefault({}),
   condition: conditionSchema,
   cooldown_minutes: z.number().int().min(0).max(7 * 24 * 60).default(DEFAULT_COOLDOWN_MINUTES).describe('after an alert, further matches of the same rule and group are counted on it instead of alerting again'),
@@ -59,7 +60,7 @@ export type CreateRuleInput = z.input<typeof createRuleSchema>;
 
 export const patchRuleSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: z.string().trim().pipe(singleLineText(200)).optional(),
     filter: ruleFilterSchema.optional(),
     condition: conditionSchema.optional(),
     cooldown_minutes: z.number().int().min(0).max(7 * 24 * 60).optional(),
@@ -108,7 +109,7 @@ export type AlertView = z.infer<typeof alertViewSchema>;
 
 export const listAlertsQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: queryInt(1, 500).default(100),
 });
 
 export const webhookUrlSchema = outboundUrlSchema('verify the signature instead', 'https://hooks.example.com/auditum');

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 
 /** The rows this module owns (migration 0007-alerts). */
 export interface AlertRulesTable {
@@ -85,30 +86,33 @@ export interface BatchCommit {
 
 /** SQL of the alerts module; only src/alerts calls it. */
 export function createAlertRepo(database: Database) {
-  const db = database.db.withTables<{
+  type AlertTables = {
     alert_rules: AlertRulesTable;
     alert_state: AlertStateTable;
     alert_windows: AlertWindowsTable;
     alerts: AlertsTable;
     alert_webhooks: AlertWebhooksTable;
-  }>();
+  };
+  const db = database.db.withTables<AlertTables>();
+  /** The caller's transaction (the unit of work), else the database. */
+  const on = (tx?: Executor) => (tx ? tx.withTables<AlertTables>() : db);
 
   const rules = (orgId: string) => db.selectFrom('alert_rules').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('id').execute();
   const rule = (orgId: string, id: string) => db.selectFrom('alert_rules').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-  const insertRule = async (row: RuleRow) => {
-    await db.insertInto('alert_rules').values(row).execute();
+  const insertRule = async (row: RuleRow, tx?: Executor) => {
+    await on(tx).insertInto('alert_rules').values(row).execute();
   };
 
   /** Saves an edited rule; a changed filter or condition (new version) drops its window state in the same transaction. */
-  async function updateRule(row: RuleRow, versionChanged: boolean): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+  async function updateRule(row: RuleRow, versionChanged: boolean, tx?: Executor): Promise<void> {
+    await inTransaction(on(tx), async (trx) => {
       await trx.updateTable('alert_rules').set(row).where('org_id', '=', row.org_id).where('id', '=', row.id).execute();
       if (versionChanged) await trx.deleteFrom('alert_windows').where('rule_id', '=', row.id).execute();
     });
   }
 
-  async function deleteRule(orgId: string, id: string): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+  async function deleteRule(orgId: string, id: string, tx?: Executor): Promise<boolean> {
+    return inTransaction(on(tx), async (trx) => {
       const result = await trx.deleteFrom('alert_rules').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
       await trx.deleteFrom('alert_windows').where('rule_id', '=', id).execute();
       return Number(result.numDeletedRows) > 0;
@@ -122,7 +126,7 @@ export function createAlertRepo(database: Database) {
    * `headSeq`) if missing, inserts `defaults` unless they were given before. True if it inserted them.
    */
   async function seedDefaults(orgId: string, headSeq: number, defaults: RuleRow[]): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const existing = await trx.selectFrom('alert_state').selectAll().where('org_id', '=', orgId).executeTakeFirst();
       if (existing?.defaults_seeded === 1) return false;
       if (existing) await trx.updateTable('alert_state').set({ defaults_seeded: 1 }).where('org_id', '=', orgId).execute();
@@ -146,7 +150,7 @@ export function createAlertRepo(database: Database) {
    * moves only from `fromSeq` (compare-and-set): false, and nothing written, if it was not there.
    */
   async function commitBatch(batch: BatchCommit): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const moved = await trx
         .updateTable('alert_state')
         .set({ evaluated_seq: batch.toSeq })
@@ -187,8 +191,14 @@ export function createAlertRepo(database: Database) {
   const alert = (orgId: string, id: string) => db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 
   /** Open -> acknowledged; false when it was not open. */
-  async function acknowledge(orgId: string, id: string, by: string, at: number): Promise<boolean> {
-    const result = await db.updateTable('alerts').set({ status: 'acknowledged', acknowledged_at: at, acknowledged_by: by }).where('org_id', '=', orgId).where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+  async function acknowledge(orgId: string, id: string, by: string, at: number, tx?: Executor): Promise<boolean> {
+    const result = await on(tx)
+      .updateTable('alerts')
+      .set({ status: 'acknowledged', acknowledged_at: at, acknowledged_by: by })
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import type { Principal } from '../access/principal.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -14,6 +15,7 @@ const SYSTEM_ACTOR = { id: 'auditum', type: 'system' as const };
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface AlertServiceDeps {
+  db: Executor;
   repo: AlertRepo;
   store: EventStore;
   selfAudit: SelfAudit;
@@ -77,15 +79,24 @@ export function createAlertService(deps: AlertServiceDeps) {
     return ruleView(row);
   }
 
-  async function audit(orgId: string, actor: Principal['actor'], action: string, row: RuleRow, request?: FastifyRequest) {
-    await selfAudit(orgId, actor, { type: 'settings.updated', action, target: { type: 'alert_rule', id: row.id, name: row.name }, metadata: { setting: 'alert_rule', enabled: row.enabled === 1 } }, request);
+  /** Records a rule change in the change's own transaction. */
+  async function audit(orgId: string, actor: Principal['actor'], action: string, row: RuleRow, request: FastifyRequest | undefined, tx: Executor) {
+    const event = {
+      type: 'settings.updated',
+      action,
+      target: { type: 'alert_rule', id: row.id, name: row.name },
+      metadata: { setting: 'alert_rule', enabled: row.enabled === 1 },
+    };
+    await selfAudit(orgId, actor, event, request, tx);
   }
 
   async function createRule(orgId: string, input: CreateRule, actor: Principal['actor'], request?: FastifyRequest): Promise<RuleView> {
     await ensureDefaults(orgId);
     const row = ruleRow(orgId, input, null, Date.now());
-    await repo.insertRule(row);
-    await audit(orgId, actor, `Created alert rule "${row.name}"`, row, request);
+    await inTransaction(deps.db, async (tx) => {
+      await repo.insertRule(row, tx);
+      await audit(orgId, actor, `Created alert rule "${row.name}"`, row, request, tx);
+    });
     return ruleView(row);
   }
 
@@ -105,16 +116,21 @@ export function createAlertService(deps: AlertServiceDeps) {
       version: old.version + (versionChanged ? 1 : 0),
       updated_at: Date.now(),
     };
-    await repo.updateRule(row, versionChanged);
     const what = row.enabled !== old.enabled ? (row.enabled ? 'Enabled' : 'Disabled') : 'Updated';
-    await audit(orgId, actor, `${what} alert rule "${row.name}"`, row, request);
+    await inTransaction(deps.db, async (tx) => {
+      await repo.updateRule(row, versionChanged, tx);
+      await audit(orgId, actor, `${what} alert rule "${row.name}"`, row, request, tx);
+    });
     return ruleView(row);
   }
 
   async function deleteRule(orgId: string, id: string, actor: Principal['actor'], request?: FastifyRequest): Promise<void> {
     const row = await repo.rule(orgId, id);
-    if (!row || !(await repo.deleteRule(orgId, id))) throw new NotFoundError('alert rule');
-    await audit(orgId, actor, `Deleted alert rule "${row.name}"`, { ...row, enabled: 0 }, request);
+    if (!row) throw new NotFoundError('alert rule');
+    await inTransaction(deps.db, async (tx) => {
+      if (!(await repo.deleteRule(orgId, id, tx))) throw new NotFoundError('alert rule');
+      await audit(orgId, actor, `Deleted alert rule "${row.name}"`, { ...row, enabled: 0 }, request, tx);
+    });
   }
 
   async function alertView(row: AlertRow): Promise<AlertView> {
@@ -152,13 +168,17 @@ export function createAlertService(deps: AlertServiceDeps) {
   async function acknowledge(orgId: string, id: string, actor: Principal['actor'], request?: FastifyRequest): Promise<AlertView> {
     const row = await repo.alert(orgId, id);
     if (!row) throw new NotFoundError('alert');
-    if (!(await repo.acknowledge(orgId, id, actor.email ?? actor.id, Date.now()))) throw new ConflictError('this alert is already acknowledged');
-    await selfAudit(
-      orgId,
-      actor,
-      { type: 'alert.acknowledged', action: `Acknowledged alert "${row.rule_name}"`, target: { type: 'alert', id: row.id, name: row.rule_name }, metadata: { rule_id: row.rule_id } },
-      request,
-    );
+    const event = {
+      type: 'alert.acknowledged',
+      action: `Acknowledged alert "${row.rule_name}"`,
+      target: { type: 'alert', id: row.id, name: row.rule_name },
+      metadata: { rule_id: row.rule_id },
+    };
+    await inTransaction(deps.db, async (tx) => {
+      const done = await repo.acknowledge(orgId, id, actor.email ?? actor.id, Date.now(), tx);
+      if (!done) throw new ConflictError('this alert is already acknowledged');
+      await selfAudit(orgId, actor, event, request, tx);
+    });
     return getAlert(orgId, id);
   }
 

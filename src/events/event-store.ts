@@ -1,6 +1,7 @@
 import { ConflictError } from '../errors.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.ts';
+import { afterCommit, inTransaction, type Executor } from '../db/unit-of-work.ts';
 import type { Entry, EventInput } from './event.schemas.ts';
 import { buildEntry, entryToRow, rowToEntry, type NewEventRow } from './entry-mapping.ts';
 import { entryHash, GENESIS_HASH } from './hash-chain.ts';
@@ -27,10 +28,16 @@ export function createEventStore(database: Database) {
   /**
    * Appends a batch atomically: every event gets the next seq and is chained to the one
    * before; events whose client id is already stored are returned as they are.
-   * Resolves only after the transaction has committed.
+   * Resolves only after the transaction has committed; given the caller's transaction (`tx`),
+   * it writes inside it, and listeners hear of the append when that transaction commits.
    */
-  async function append(orgId: string, inputs: EventInput[], receivedAt = Date.now()): Promise<AppendResult[]> {
-    const results = await db.transaction().execute(async (trx) => {
+  async function append(
+    orgId: string,
+    inputs: EventInput[],
+    options: { tx?: Executor; receivedAt?: number } = {},
+  ): Promise<AppendResult[]> {
+    const receivedAt = options.receivedAt ?? Date.now();
+    return inTransaction(options.tx ?? db, async (trx) => {
       const clientIds = [...new Set(inputs.map((e) => e.id).filter((id): id is string => id !== undefined))];
       const known = new Map<string, AppendResult>();
       for (let i = 0; i < clientIds.length; i += INSERT_CHUNK) {
@@ -105,11 +112,12 @@ export function createEventStore(database: Database) {
         .values({ org_id: orgId, last_seq: seq, last_hash: prevHash })
         .onConflict((oc) => oc.column('org_id').doUpdateSet({ last_seq: seq, last_hash: prevHash }))
         .execute();
+      const lastSeq = seq;
+      afterCommit(trx, () => {
+        for (const listener of listeners) listener(orgId, lastSeq);
+      });
       return out;
     });
-    const lastSeq = Math.max(0, ...results.filter((r) => !r.duplicate).map((r) => r.seq));
-    if (lastSeq > 0) for (const listener of listeners) listener(orgId, lastSeq);
-    return results;
   }
 
   /** One entry of an organization by id, or undefined. */

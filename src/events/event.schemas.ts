@@ -12,8 +12,8 @@ export const MAX_BATCH = 1000;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const CONTROL_CHARS_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-/** A single-line string: no control characters, no lone surrogates. */
-const text = (max: number) =>
+/** A single-line string: no control characters, no lone surrogates (every text field of every route). */
+export const singleLineText = (max: number) =>
   z
     .string()
     .min(1)
@@ -42,12 +42,22 @@ export const categorySchema = z
 
 export const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp, e.g. 2026-01-31T10:00:00Z' });
 
+/**
+ * An email the application owns, recorded as sent: an audit log never refuses an event for the shape
+ * of an identifier (internationalized addresses, RFC 6531, and odd ones alike), only for its length
+ * and control characters.
+ */
+export const recordedEmail = singleLineText(320).describe('the email as the application knows it');
+
+/** An address a person signs in with or is invited at: internationalized addresses (RFC 6531) are accepted. */
+export const accountEmail = z.email({ pattern: z.regexes.unicodeEmail }).max(320);
+
 export const actorSchema = z.strictObject({
-  id: text(256),
+  id: singleLineText(256),
   type: z.enum(ACTOR_TYPES).default('user'),
-  email: z.email().max(320).optional(),
-  name: text(256).optional(),
-  on_behalf_of: z.strictObject({ id: text(256), email: z.email().max(320).optional() }).optional(),
+  email: recordedEmail.optional(),
+  name: singleLineText(256).optional(),
+  on_behalf_of: z.strictObject({ id: singleLineText(256), email: recordedEmail.optional() }).optional(),
 });
 
 export const eventInputSchema = z
@@ -69,8 +79,8 @@ export const eventInputSchema = z
       .optional(),
     result: z.enum(RESULTS).default('success'),
     actor: actorSchema,
-    project: z.strictObject({ id: text(256), name: text(256).optional() }).optional(),
-    target: z.strictObject({ type: text(128), id: text(256), name: text(256).optional() }).optional(),
+    project: z.strictObject({ id: singleLineText(256), name: singleLineText(256).optional() }).optional(),
+    target: z.strictObject({ type: singleLineText(128), id: singleLineText(256), name: singleLineText(256).optional() }).optional(),
     ip: z
       .string()
       .max(64)
@@ -84,7 +94,7 @@ export const eventInputSchema = z
     request: z
       .strictObject({
         method: z.string().regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method such as POST'),
-        path: text(2048),
+        path: singleLineText(2048),
         body: jsonValue.optional(),
         status: z.number().int().min(100).max(599).optional(),
         response: jsonValue.optional(),

@@ -37,13 +37,18 @@ export function createExportFiles(dataDir: string) {
 
 export type ExportFiles = ReturnType<typeof createExportFiles>;
 
+/** Bidirectional controls: in a file name they make `report\u202Etxt.exe` read as `reportexe.txt`. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 /**
- * The download's file name from the export's name: characters that file systems or the
- * Content-Disposition header cannot carry become "_", and the format's extension is added.
+ * The download's file name from the export's name: bidirectional controls are dropped, characters
+ * that file systems or the Content-Disposition header cannot carry become "_", and the format's
+ * extension is added.
  */
 export function downloadFileName(name: string, format: ExportFormat): string {
   const base = name
     .normalize('NFC')
+    .replace(BIDI_CONTROLS, '')
     .replace(/[\u0000-\u001f\u007f"*/:<>?\\|]/g, '_')
     .replace(/\s+/g, ' ')
     .trim()

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -37,8 +38,8 @@ const ACTIVE: ExportStatus[] = ['queued', 'running'];
 export function createExportRepo(database: Database) {
   const db = database.db.withTables<{ exports: ExportsTable }>();
 
-  async function insert(row: ExportRow): Promise<void> {
-    await db.insertInto('exports').values(row).execute();
+  async function insert(row: ExportRow, tx?: Executor): Promise<void> {
+    await (tx ? tx.withTables<{ exports: ExportsTable }>() : db).insertInto('exports').values(row).execute();
   }
 
   async function get(orgId: string, id: string): Promise<ExportRow | undefined> {

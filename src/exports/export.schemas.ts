@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { singleLineText } from '../events/event.schemas.ts';
 import { eventFilterQuerySchema } from '../query/event-filter.schemas.ts';
 import type { EventFilter } from '../events/event-query.ts';
 import { EXPORT_FORMATS, EXPORT_STATUSES } from './export.repo.ts';
 
 /** POST /v1/exports: a name and format, plus any filter GET /v1/events accepts. */
 export const createExportBodySchema = eventFilterQuerySchema.extend({
-  name: z.string().trim().min(1, 'must not be empty').max(200).describe('shown in the list; the download file is named after it'),
+  name: z.string().trim().min(1, 'must not be empty').pipe(singleLineText(200)).describe('shown in the list; the download file is named after it'),
   format: z.enum(EXPORT_FORMATS).describe('csv, xlsx or jsonl'),
 });
 

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import type { Principal } from '../access/principal.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { AppError, ConflictError, NotFoundError } from '../errors.ts';
 import type { EventFilter } from '../events/event-query.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -20,6 +21,7 @@ export const LIST_LIMIT = 100;
 const MAX_ATTEMPTS = 3;
 
 export interface ExportServiceDeps {
+  db: Executor;
   repo: ExportRepo;
   jobs: JobQueue;
   store: EventStore;
@@ -59,7 +61,7 @@ function toView(row: ExportRow): ExportView {
 
 /** Queues, lists, serves and removes an organization's exports; the files are written by export-job.ts. */
 export function createExportService(deps: ExportServiceDeps) {
-  const { repo, jobs, store, files, selfAudit } = deps;
+  const { db, repo, jobs, store, files, selfAudit } = deps;
 
   async function found(orgId: string, id: string): Promise<ExportRow> {
     const row = await repo.get(orgId, id);
@@ -71,7 +73,13 @@ export function createExportService(deps: ExportServiceDeps) {
    * Queues an export. A relative range becomes absolute times now, and the chain's current
    * last seq bounds it, so every attempt (after a crash or retry) writes exactly the same rows.
    */
-  async function create(orgId: string, actor: Principal['actor'], body: CreateExportBody, request?: FastifyRequest, now = Date.now()): Promise<ExportView> {
+  async function create(
+    orgId: string,
+    actor: Principal['actor'],
+    body: CreateExportBody,
+    request?: FastifyRequest,
+    now = Date.now(),
+  ): Promise<ExportView> {
     const { name, format, ...filterQuery } = body;
     const filter = toEventFilter(filterQuery, now);
     const { lastSeq } = await store.head(orgId);
@@ -95,16 +103,19 @@ export function createExportService(deps: ExportServiceDeps) {
       updated_at: now,
     };
     const view = toView(row);
-    // Recorded before the export exists: an export is never made without its record.
-    await selfAudit(orgId, actor, {
+    const event = {
       type: 'export.created',
       action: `Queued the ${format.toUpperCase()} export "${name}"`,
       target: { type: 'export', id: row.id, name },
       metadata: { format, filter: view.filter, through_seq: lastSeq },
-    }, request);
-    await repo.insert(row);
+    };
     const payload: ExportJobPayload = { exportId: row.id };
-    await jobs.enqueue({ id: row.id, kind: EXPORT_JOB_KIND, orgId, payload, maxAttempts: MAX_ATTEMPTS });
+    // The record, the export and its job commit together: never one without the others.
+    await inTransaction(db, async (tx) => {
+      await selfAudit(orgId, actor, event, request, tx);
+      await repo.insert(row, tx);
+      await jobs.enqueue({ id: row.id, kind: EXPORT_JOB_KIND, orgId, payload, maxAttempts: MAX_ATTEMPTS }, tx);
+    });
     return view;
   }
 

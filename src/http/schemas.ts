@@ -10,6 +10,14 @@ export const errorSchema = z.object({
   }),
 });
 
+/** An integer query parameter written in decimal digits only (`0x10`, `1e3` and ` 5` are refused). */
+export const queryInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,16}$/, 'must be a whole number written in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 /** The error responses every authenticated route can give, for the OpenAPI document. */
 export const errorResponses = {
   400: errorSchema.describe('Invalid input; details name each problem'),

@@ -5,12 +5,19 @@ import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'f
 import { z } from 'zod';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import type { App } from './types.ts';
-import { parseJsonBody, zodValidatorCompiler } from './validation.ts';
+import { checkQueryText, parseJsonBody, zodValidatorCompiler } from './validation.ts';
 
 export interface ServerOptions {
   logger: FastifyBaseLogger;
   bodyLimit: number;
+  /** Headers and body must arrive within this long (ms); slow senders get 408 and are disconnected. */
+  requestTimeoutMs: number;
+  /** Connections accepted at once; further ones are closed at once. */
+  maxConnections: number;
 }
+
+/** How often Node looks for requests past their timeout: often enough that the cut-off is close to the limit. */
+const TIMEOUT_CHECK_MS = 500;
 
 /** The Fastify instance with our validation, error shape and OpenAPI document; routes are added by the caller. */
 export async function createServer(options: ServerOptions): Promise<App> {
@@ -22,7 +29,13 @@ export async function createServer(options: ServerOptions): Promise<App> {
     onConstructorPoisoning: 'error',
     trustProxy: false,
     return503OnClosing: true,
+    requestTimeout: options.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(10_000, options.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, options.requestTimeoutMs),
+    },
   }).withTypeProvider<ZodTypeProvider>();
+  app.server.maxConnections = options.maxConnections;
 
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -31,6 +44,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
   app.decorateRequest('principal', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  app.addHook('preValidation', checkQueryText);
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {

@@ -57,15 +57,72 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema,
   return { error: new ValidationError(message, details) };
 };
 
-/** JSON body parser: names the problem, and rejects `__proto__`/`constructor.prototype` keys. */
-export function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) {
+/**
+ * Where the first string or key that is not well-formed Unicode (a lone surrogate, which JSON's
+ * `\\ud800` escapes can carry) sits in a parsed JSON value, or null. Iterative: hostile nesting
+ * cannot overflow the stack.
+ */
+export function illFormedPath(value: unknown): PropertyKey[] | null {
+  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!current.isWellFormed()) return path;
+    } else if (Array.isArray(current)) {
+      current.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, item] of Object.entries(current)) {
+        if (!key.isWellFormed()) return path;
+        stack.push({ value: item, path: [...path, key] });
+      }
+    }
+  }
+  return null;
+}
+
+/** The charset a JSON body may declare: JSON is UTF-8 (RFC 8259), and nothing else is decoded. */
+const UTF8 = /^utf-?8$/i;
+
+/**
+ * JSON body parser, for every route: names the problem, rejects `__proto__`/`constructor.prototype`
+ * keys, a declared charset other than UTF-8, and strings that are not valid Unicode anywhere in
+ * the body (so no route can store what ingest would refuse).
+ */
+export function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+  if (charset && !UTF8.test(charset)) {
+    return done(new AppError(415, 'unsupported_media_type', `charset ${charset} is not supported; send JSON as UTF-8`));
+  }
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') return done(new AppError(400, 'invalid_json', 'request body is empty; send a JSON object'));
+  let parsed: unknown;
   try {
-    done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'unparseable';
-    const message = /prototype/i.test(reason) ? `request body contains a forbidden key (__proto__ or constructor.prototype)` : `request body is not valid JSON: ${reason}`;
-    done(new AppError(400, 'invalid_json', message));
+    const message = /prototype/i.test(reason)
+      ? `request body contains a forbidden key (__proto__ or constructor.prototype)`
+      : `request body is not valid JSON: ${reason}`;
+    return done(new AppError(400, 'invalid_json', message));
+  }
+  const bad = illFormedPath(parsed);
+  if (bad) {
+    const [detail] = issueDetails([{ code: 'custom', path: bad, message: 'must be valid Unicode (no lone surrogates)', input: undefined }]);
+    return done(new ValidationError(`invalid request body: ${detail!.path} must be valid Unicode (no lone surrogates)`, [detail!]));
+  }
+  done(null, parsed);
+}
+
+/** Control characters and lone surrogates have no place in a query parameter (`q=abc%00`). */
+const QUERY_CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Refuses query parameters holding control characters or invalid Unicode, for every route, before its schema runs. */
+export async function checkQueryText(request: FastifyRequest): Promise<void> {
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item !== 'string') continue;
+      const problem = !item.isWellFormed() ? 'must be valid Unicode' : QUERY_CONTROL.test(item) ? 'must not contain control characters' : null;
+      if (problem) throw new ValidationError(`invalid query: ${name} ${problem}`, [{ path: name, field: name, message: problem }]);
+    }
   }
 }

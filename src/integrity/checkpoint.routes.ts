@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AuthGuard } from '../http/auth.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { errorResponses, queryInt } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
 import type { CheckpointService } from './checkpoint.service.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
 const checkpointSchema = z.object({ tree_size: z.number().int(), root_hash: z.string(), key_id: z.string(), created_at: z.string(), note: z.string() });
-const size = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const size = queryInt(1, Number.MAX_SAFE_INTEGER);
 const responses = { ...errorResponses, 410: errorResponses[404].describe('The proof needs entries removed by retention') };
 
 /** Signed checkpoints, inclusion and consistency proofs, and the public keys, for the caller's organization. */
@@ -18,7 +18,7 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
     schema: {
       summary: 'The latest signed checkpoint and the ones before it',
       tags, security,
-      querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict(),
+      querystring: z.object({ limit: queryInt(1, 1000).default(100) }).strict(),
       response: { 200: z.object({ latest: checkpointSchema.nullable(), history: z.array(checkpointSchema) }), ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),
@@ -36,7 +36,7 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
       summary: 'Inclusion proof of one entry (RFC 6962 audit path)',
       tags, security,
       params: z.object({ id: z.string().min(1).max(128) }),
-      querystring: z.object({ tree_size: size.min(1).optional().describe('default: the latest checkpoint') }).strict(),
+      querystring: z.object({ tree_size: size.optional().describe('default: the latest checkpoint') }).strict(),
       response: {
         200: z.object({ id: z.string(), seq: z.number().int(), leaf_index: z.number().int(), tree_size: z.number().int(), entry_hash: z.string(), leaf_hash: z.string(), root_hash: z.string(), audit_path: z.array(z.string()) }),
         ...responses,
@@ -50,7 +50,7 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
     schema: {
       summary: 'Consistency proof between two tree sizes (RFC 6962)',
       tags, security,
-      querystring: z.object({ from: size.min(1), to: size.min(1) }).strict(),
+      querystring: z.object({ from: size, to: size }).strict(),
       response: { 200: z.object({ from: z.number().int(), to: z.number().int(), from_root: z.string(), to_root: z.string(), proof: z.array(z.string()) }), ...responses },
     },
     onRequest: deps.auth.requireScope('events:read'),

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { afterCommit, type Executor } from '../db/unit-of-work.ts';
 import { createJobRepo, type EnqueueInput, type Job } from './job.repo.ts';
 
 /**
@@ -9,9 +10,12 @@ export function createJobQueue(database: Database) {
   const repo = createJobRepo(database);
   const listeners = new Set<(job: Job) => void>();
 
-  async function enqueue(input: EnqueueInput): Promise<Job> {
-    const job = await repo.enqueue(input);
-    for (const listener of listeners) listener(job);
+  /** Queues a job; given the caller's transaction, runners hear of it once that commits. */
+  async function enqueue(input: EnqueueInput, tx?: Executor): Promise<Job> {
+    const job = await repo.enqueue(input, tx);
+    afterCommit(tx ?? database.db, () => {
+      for (const listener of listeners) listener(job);
+    });
     return job;
   }
 

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -63,7 +64,8 @@ function toJob(row: JobsTable): Job {
 export function createJobRepo(database: Database) {
   const db = database.db.withTables<{ jobs: JobsTable }>();
 
-  async function enqueue(input: EnqueueInput, now = Date.now()): Promise<Job> {
+  /** Queues a job; given the caller's transaction, it exists only if that commits. */
+  async function enqueue(input: EnqueueInput, tx?: Executor, now = Date.now()): Promise<Job> {
     const row: JobsTable = {
       id: input.id ?? uuidv7(),
       org_id: input.orgId ?? null,
@@ -78,7 +80,7 @@ export function createJobRepo(database: Database) {
       created_at: now,
       updated_at: now,
     };
-    await db.insertInto('jobs').values(row).execute();
+    await (tx ? tx.withTables<{ jobs: JobsTable }>() : db).insertInto('jobs').values(row).execute();
     return toJob(row);
   }
 
@@ -89,7 +91,7 @@ export function createJobRepo(database: Database) {
    */
   async function claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
     if (kinds.length === 0) return undefined;
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const due = await trx
         .selectFrom('jobs')
         .selectAll()

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
 export const slugSchema = z
@@ -42,15 +43,15 @@ export function createOrgService({ database }: { database: Database }) {
     return toOrg(row);
   }
 
-  async function byId(id: string): Promise<Org> {
-    const row = await db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
+  async function byId(id: string, tx: Executor = db): Promise<Org> {
+    const row = await tx.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError('organization');
     return toOrg(row);
   }
 
-  async function rename(id: string, name: string): Promise<Org> {
-    await db.updateTable('orgs').set({ name }).where('id', '=', id).execute();
-    return byId(id);
+  async function rename(id: string, name: string, tx: Executor = db): Promise<Org> {
+    await tx.updateTable('orgs').set({ name }).where('id', '=', id).execute();
+    return byId(id, tx);
   }
 
   /** Every organization's id (background jobs walk them). */

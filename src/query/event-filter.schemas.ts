@@ -3,10 +3,14 @@ import { ValidationError } from '../errors.ts';
 import { ACTOR_TYPES, RESULTS, categorySchema, eventTypeSchema, rfc3339 } from '../events/event.schemas.ts';
 import type { EventFilter } from '../events/event-query.ts';
 
-/** A query parameter that may be given once or repeated (`?type=a&type=b`). */
+/** How often one filter may be repeated: past this a query is refused rather than planned. */
+export const MAX_REPEATS = 50;
+
+/** A query parameter that may be given once or repeated (`?type=a&type=b`), at most MAX_REPEATS times. */
 const repeatable = <T extends z.ZodType>(item: T) =>
   z
     .union([item, z.array(item)])
+    .refine((v) => !Array.isArray(v) || v.length <= MAX_REPEATS, `may be given at most ${MAX_REPEATS} times`)
     .optional()
     .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]) as z.output<T>[] | undefined);
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.ts';
 import type { ViewRecorder } from './view-recorder.ts';
 import type { AuthGuard } from '../http/auth.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { errorResponses, queryInt } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
 import { catalogueEntries } from '../events/catalogue.ts';
 import { entrySchema } from '../events/event.schemas.ts';
@@ -15,7 +15,7 @@ import { eventFilterQuerySchema, toEventFilter } from './event-filter.schemas.ts
 export const COUNT_CAP = 10_000;
 
 const listQuerySchema = eventFilterQuerySchema.extend({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryInt(1, 500).default(50),
   cursor: z.string().max(200).optional(),
   include_count: z.enum(['true', 'false']).optional().describe('add a count of matches, capped at 10,000'),
 });
@@ -67,7 +67,7 @@ export function queryRoutes(app: App, deps: { store: EventStore; query: EventQue
     schema: {
       summary: 'Actor emails seen in this organization, for suggestions',
       tags: ['events'],
-      querystring: z.strictObject({ prefix: z.string().max(320).default(''), limit: z.coerce.number().int().min(1).max(50).default(10) }),
+      querystring: z.strictObject({ prefix: z.string().max(320).default(''), limit: queryInt(1, 50).default(10) }),
       response: { 200: z.object({ actors: z.array(z.string()) }), ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),

@@ -13,18 +13,30 @@ const REMEMBERED = 10_000;
  */
 export function createViewRecorder({ selfAudit }: { selfAudit: ReturnType<typeof createSelfAudit> }) {
   const seen = new Set<string>();
+  const pending = new Map<string, Promise<void>>();
 
   return async function recordView(principal: Principal, request: FastifyRequest): Promise<void> {
     const key = principal.kind === 'viewer' ? principal.tokenId : principal.kind === 'session' ? principal.sessionId : undefined;
     if (!key || seen.has(key)) return;
-    if (seen.size >= REMEMBERED) seen.delete(seen.values().next().value!);
-    seen.add(key);
-    await selfAudit(
-      principal.orgId,
-      principal.actor,
-      { type: 'audit_log.viewed', action: principal.kind === 'viewer' ? 'Viewed the audit log (embedded)' : 'Viewed the audit log', metadata: { via: principal.kind === 'viewer' ? 'embed' : 'web' } },
-      request,
-    );
+    const embedded = principal.kind === 'viewer';
+    const event = {
+      type: 'audit_log.viewed',
+      action: embedded ? 'Viewed the audit log (embedded)' : 'Viewed the audit log',
+      metadata: { via: embedded ? 'embed' : 'web' },
+    };
+    // Remembered only once recorded: a read whose record failed fails too, and the next one tries again.
+    // Reads arriving while the first is being recorded wait for that one instead of recording again.
+    let recording = pending.get(key);
+    if (!recording) {
+      recording = selfAudit(principal.orgId, principal.actor, event, request)
+        .then(() => {
+          if (seen.size >= REMEMBERED) seen.delete(seen.values().next().value!);
+          seen.add(key);
+        })
+        .finally(() => pending.delete(key));
+      pending.set(key, recording);
+    }
+    await recording;
   };
 }
 

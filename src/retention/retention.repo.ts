@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { PK_SLOTS } from '../events/event-store.ts';
 import { extendRange, leafHash, type CompactRange } from '../integrity/merkle-tree.ts';
 
@@ -30,14 +31,14 @@ export interface PurgedBatch {
 export function createRetentionRepo({ database }: { database: Database }) {
   const { db } = database;
 
-  async function settings(orgId: string): Promise<RetentionSettings> {
-    const row = await db.selectFrom('retention_settings').select(['retention_days', 'legal_hold']).where('org_id', '=', orgId).executeTakeFirst();
+  async function settings(orgId: string, tx: Executor = db): Promise<RetentionSettings> {
+    const row = await tx.selectFrom('retention_settings').select(['retention_days', 'legal_hold']).where('org_id', '=', orgId).executeTakeFirst();
     return row ? { retention_days: row.retention_days, legal_hold: row.legal_hold === 1 } : { retention_days: DEFAULT_RETENTION_DAYS, legal_hold: false };
   }
 
-  async function saveSettings(orgId: string, value: RetentionSettings): Promise<void> {
+  async function saveSettings(orgId: string, value: RetentionSettings, tx: Executor = db): Promise<void> {
     const row = { retention_days: value.retention_days, legal_hold: value.legal_hold ? 1 : 0, updated_at: Date.now() };
-    await db
+    await tx
       .insertInto('retention_settings')
       .values({ org_id: orgId, ...row })
       .onConflict((oc) => oc.column('org_id').doUpdateSet(row))
@@ -60,7 +61,7 @@ export function createRetentionRepo({ database }: { database: Database }) {
    */
   async function purgeBatch(orgId: string, cutoffMs: number, limit: number): Promise<PurgedBatch | undefined> {
     const cutoffPk = cutoffMs * PK_SLOTS;
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const current = await trx.selectFrom('retention_anchors').selectAll().where('org_id', '=', orgId).executeTakeFirst();
       const afterSeq = current ? Number(current.seq) : 0;
       const rows = await trx

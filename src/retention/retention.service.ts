@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/unit-of-work.ts';
 import type { ChainStart } from '../integrity/chain-verifier.ts';
 import { emptyRange, type CompactRange } from '../integrity/merkle-tree.ts';
 import { createRetentionRepo, type RetentionSettings } from './retention.repo.ts';
@@ -24,12 +25,25 @@ export function createRetentionService(deps: { database: Database; selfAudit: Se
   const repo = createRetentionRepo({ database: deps.database });
   const batchSize = deps.batchSize ?? PURGE_BATCH;
 
-  async function update(orgId: string, next: { retention_days: number | null; legal_hold?: boolean }, actor: Principal['actor'], request?: FastifyRequest): Promise<RetentionSettings> {
-    const old = await repo.settings(orgId);
-    const value: RetentionSettings = { retention_days: next.retention_days, legal_hold: next.legal_hold ?? old.legal_hold };
-    await repo.saveSettings(orgId, value);
-    await deps.selfAudit(orgId, actor, { type: 'retention.updated', action: 'update retention settings', target: { type: 'organization', id: orgId }, metadata: { old, new: value } }, request);
-    return value;
+  async function update(
+    orgId: string,
+    next: { retention_days: number | null; legal_hold?: boolean },
+    actor: Principal['actor'],
+    request?: FastifyRequest,
+  ): Promise<RetentionSettings> {
+    return inTransaction(deps.database.db, async (tx) => {
+      const old = await repo.settings(orgId, tx);
+      const value: RetentionSettings = { retention_days: next.retention_days, legal_hold: next.legal_hold ?? old.legal_hold };
+      await repo.saveSettings(orgId, value, tx);
+      const event = {
+        type: 'retention.updated',
+        action: 'update retention settings',
+        target: { type: 'organization', id: orgId },
+        metadata: { old, new: value },
+      };
+      await deps.selfAudit(orgId, actor, event, request, tx);
+      return value;
+    });
   }
 
   /** Deletes the organization's entries older than its retention period, in bounded batches. */

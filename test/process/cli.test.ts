@@ -75,16 +75,27 @@ describe('auditum CLI', () => {
       body: JSON.stringify({ events }),
     });
     assert.equal(res.status, 201);
+    // Credentials in query strings are redacted from the request log.
+    for (const url of ['/embed?token=eyJhbGciOi.viewer-secret.sig', '/invite?token=invite-secret-123']) {
+      await (await fetch(`${server.url}${url}`)).arrayBuffer();
+    }
     server.child.kill('SIGTERM');
     assert.equal(await waitForExit(server.child), 0);
     const logLines = server.output().trim().split('\n');
     assert.ok(logLines.every((line) => JSON.parse(line).level !== undefined), 'logs are JSON lines');
     assert.ok(!server.output().includes(key), 'the API key never appears in the log');
+    for (const secret of ['viewer-secret', 'invite-secret-123']) assert.ok(!server.output().includes(secret), `${secret} is not logged`);
+    assert.match(server.output(), /token=\[redacted\]/);
 
     const ok = await runCliProcess(['verify', '--org', 'acme'], env);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    // 10 ingested events plus the user.created entry the CLI recorded in the test before.
-    assert.deepEqual(JSON.parse(ok.stdout), { ok: true, checked: 11, first_bad_seq: null, reason: null });
+    // The 10 ingested events, the CLI's own records before them, and the alerts those raised.
+    const stored = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
+    const types = (stored.prepare('SELECT type FROM events ORDER BY seq').all() as Array<{ type: string }>).map((r) => r.type);
+    stored.close();
+    assert.deepEqual(types.filter((type) => type !== 'alert.triggered').slice(0, 3), ['org.created', 'api_key.created', 'user.created']);
+    assert.equal(types.filter((type) => type === 'user.login').length, 10);
+    assert.deepEqual(JSON.parse(ok.stdout), { ok: true, checked: types.length, first_bad_seq: null, reason: null });
 
     const db = new Database(path.join(dataDir, 'auditum.db'));
     db.prepare("UPDATE events SET action = 'nothing happened' WHERE seq = 4").run();
@@ -94,5 +105,27 @@ describe('auditum CLI', () => {
     const report = JSON.parse(bad.stdout);
     assert.equal(report.first_bad_seq, 4);
     assert.match(report.reason, /field was changed/);
+  });
+
+  it('records what it changes: org, API key, user and key rotation, as the system actor cli or the --as user', async () => {
+    const entries = () => {
+      const db = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
+      const rows = db.prepare('SELECT type, actor_id, actor_type, actor_email FROM events ORDER BY pk').all() as Array<Record<string, string>>;
+      db.close();
+      return rows;
+    };
+    const first = entries().slice(0, 3);
+    assert.deepEqual(first.map((e) => e.type), ['org.created', 'api_key.created', 'user.created']);
+    for (const e of first) assert.deepEqual([e.actor_type, e.actor_id], ['system', 'cli']);
+    const as = await runCliProcess(['apikey', 'create', '--org', 'acme', '--name', 'ops', '--as', 'root@acme.test'], env);
+    assert.equal(as.code, 0, as.stderr);
+    const byUser = entries().filter((e) => e.type === 'api_key.created').at(-1)!;
+    assert.deepEqual([byUser.actor_type, byUser.actor_email], ['user', 'root@acme.test']);
+    const unknown = await runCliProcess(['apikey', 'create', '--org', 'acme', '--as', 'nobody@acme.test'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--as nobody@acme.test: no user has that email/);
+    const rotated = await runCliProcess(['integrity', 'rotate-key'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.equal(entries().filter((e) => e.type === 'checkpoint_key.rotated').length, 1);
   });
 });

@@ -36,6 +36,8 @@ test('download file names come from the export name, safe for file systems and t
   assert.equal(downloadFileName('../../etc/passwd', 'jsonl'), '_.._etc_passwd.jsonl');
   assert.equal(downloadFileName('a\r\nb"c', 'xlsx'), 'a__b_c.xlsx');
   assert.equal(downloadFileName('...', 'csv'), 'export.csv');
+  assert.equal(downloadFileName('report\u202etxt.exe', 'csv'), 'reporttxt.exe.csv', 'bidi controls are dropped');
+  assert.equal(downloadFileName('\u2066a\u2069\u200fb', 'csv'), 'ab.csv');
   assert.equal(contentDisposition('Zoë 東京.csv'), `attachment; filename="Zo_ __.csv"; filename*=UTF-8''Zo%C3%AB%20%E6%9D%B1%E4%BA%AC.csv`);
 });
 
