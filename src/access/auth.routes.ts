@@ -6,10 +6,12 @@ import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
 import type { OrgService } from '../orgs/org.service.ts';
 import { slugSchema } from '../orgs/org.service.ts';
+import type { BlockedSignIns } from './blocked-sign-ins.ts';
+import { DEVICE_COOKIE } from './device-cookie.ts';
 import type { InviteService } from './invite.service.ts';
 import { passwordSchema } from './password.ts';
 import type { SelfAudit } from './self-audit.ts';
-import { csrfTokenFor, type SessionService } from './session.service.ts';
+import { csrfTokenFor, type LoginFailure, type SessionService } from './session.service.ts';
 import type { SetupService } from './setup.service.ts';
 import type { UserService } from './user.service.ts';
 
@@ -21,7 +23,10 @@ export interface AuthRouteDeps {
   orgs: OrgService;
   setup: SetupService;
   selfAudit: SelfAudit;
+  blockedSignIns: BlockedSignIns;
   sessionMaxAgeMs: number;
+  /** Lifetime of the device cookie. */
+  deviceMaxAgeMs: number;
   /** Mark the session cookie Secure even on plain http: Auditum is reached over https through a proxy. */
   secureCookie?: boolean;
 }
@@ -56,17 +61,52 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     return { user: { id: user.id, email: user.email, name: user.name }, org: { id: org.id, slug: org.slug, name: org.name }, role, orgs: memberships, csrf_token: csrf };
   }
 
-  /** Opens a session, sets the cookie and records login.success. */
-  async function signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string, org?: string) {
-    const session = await sessions.login({ email, password, org, ip: request.ip, userAgent: request.headers['user-agent'] }, async (failure) => {
-      for (const orgId of failure.orgIds) {
-        await selfAudit(orgId, { id: failure.userId!, type: 'user', email: email.trim().toLowerCase() }, { type: 'login.failure', action: 'Failed sign-in', result: 'failed', metadata: { reason: failure.reason } }, request);
-      }
-      request.log.warn({ reason: failure.reason, ip: request.ip }, 'sign-in failed');
+  /** Marks this browser as one the user signs in from (see device-cookie.ts); sent only to the auth routes. */
+  function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, value: string) {
+    reply.setCookie(DEVICE_COOKIE, value, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: deps.secureCookie === true || request.protocol === 'https',
+      path: '/v1/auth',
+      maxAge: Math.floor(deps.deviceMaxAgeMs / 1000),
     });
+  }
+
+  /**
+   * Records a failed sign-in. A refused one (rate limited) is recorded on its own only when it starts a
+   * streak; the ones after it are counted into one summary entry per account and period.
+   */
+  async function recordFailure(request: FastifyRequest, reply: FastifyReply, email: string, failure: LoginFailure) {
+    const account = email.trim().toLowerCase();
+    if (failure.reason === 'rate_limited') {
+      reply.header('retry-after', String(Math.ceil((failure.retryAfterMs ?? 1000) / 1000)));
+      const { userId, orgIds } = failure;
+      if (!deps.blockedSignIns.note({ email: account, userId, orgIds, ip: request.ip, at: Date.now() })) return;
+    }
+    const actor = { id: failure.userId!, type: 'user' as const, email: account };
+    const metadata = { reason: failure.reason };
+    const event = { type: 'login.failure', action: 'Failed sign-in', result: 'failed' as const, metadata };
+    for (const orgId of failure.orgIds) await selfAudit(orgId, actor, event, request);
+    request.log.warn({ reason: failure.reason, ip: request.ip }, 'sign-in failed');
+  }
+
+  /** Opens a session, sets the session and device cookies and records login.success. */
+  async function signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string, org?: string) {
+    const input = {
+      email,
+      password,
+      org,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      device: request.cookies[DEVICE_COOKIE],
+    };
+    const session = await sessions.login(input, (failure) => recordFailure(request, reply, email, failure));
     setSessionCookie(request, reply, session.token);
+    setDeviceCookie(request, reply, session.device);
     const body = await me(session.userId, session.orgId, session.csrf);
-    await selfAudit(session.orgId, { id: session.userId, type: 'user', email: body.user.email }, { type: 'login.success', action: 'Signed in', metadata: { session_id: session.sessionId } }, request);
+    const actor = { id: session.userId, type: 'user' as const, email: body.user.email };
+    const event = { type: 'login.success', action: 'Signed in', metadata: { session_id: session.sessionId } };
+    await selfAudit(session.orgId, actor, event, request);
     return body;
   }
 

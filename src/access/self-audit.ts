@@ -1,7 +1,12 @@
-import type { FastifyRequest } from 'fastify';
 import type { EventStore } from '../events/event-store.ts';
 import type { EventInput } from '../events/event.schemas.ts';
 import type { Principal } from './principal.ts';
+
+/** The parts of a request an entry records: a Fastify request, or the same for work done after the request. */
+export interface RequestContext {
+  ip?: string;
+  headers: { 'user-agent'?: string | string[] };
+}
 
 /** What an administrative action inside Auditum records about itself. */
 export interface AdminEvent {
@@ -21,7 +26,7 @@ export interface AdminEvent {
  */
 export function createSelfAudit({ store }: { store: EventStore }) {
   type Actor = Principal['actor'] | { id: string; type: 'system' };
-  const toInput = (actor: Actor, event: AdminEvent, request?: FastifyRequest): EventInput => {
+  const toInput = (actor: Actor, event: AdminEvent, request?: RequestContext): EventInput => {
     const userAgent = request?.headers['user-agent'];
     return {
       ...(event.id ? { id: event.id } : {}),
@@ -35,7 +40,7 @@ export function createSelfAudit({ store }: { store: EventStore }) {
       ...(typeof userAgent === 'string' && userAgent ? { user_agent: userAgent.slice(0, 1024) } : {}),
     };
   };
-  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: FastifyRequest): Promise<void> => {
+  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: RequestContext): Promise<void> => {
     await store.append(orgId, [toInput(actor, event, request)]);
   };
   /** Several events of one organization by one actor in one append (one transaction), e.g. alerts fired together. */

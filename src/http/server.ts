@@ -10,6 +10,8 @@ import { parseJsonBody, zodValidatorCompiler } from './validation.ts';
 export interface ServerOptions {
   logger: FastifyBaseLogger;
   bodyLimit: number;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-* headers to believe (request.ip, request.protocol). */
+  trustProxy: boolean | string[];
 }
 
 /** The Fastify instance with our validation, error shape and OpenAPI document; routes are added by the caller. */
@@ -20,7 +22,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // Forbidden keys in JSON bodies are rejected with a 400, not silently dropped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    trustProxy: false,
+    trustProxy: options.trustProxy,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
