@@ -158,10 +158,13 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
     if (command === 'org' && sub === 'create' && arg) {
       const org = await withServices(config, async (s) => {
         const actor = await operator(s, values.as);
-        const created = await s.orgs.create(arg, values.name);
-        const target = { type: 'organization', id: created.id, name: created.name };
-        await s.selfAudit(created.id, actor, { type: 'org.created', action: 'Created the organization from the command line', target });
-        return created;
+        return inTransaction(s.database.db, async (tx) => {
+          const created = await s.orgs.create(arg, values.name, tx);
+          const target = { type: 'organization', id: created.id, name: created.name };
+          const event = { type: 'org.created', action: 'Created the organization from the command line', target };
+          await s.selfAudit(created.id, actor, event, undefined, tx);
+          return created;
+        });
       });
       io.out(`created organization ${org.slug} (${org.id})`);
       return 0;

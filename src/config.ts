@@ -1,8 +1,41 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
 const intFromString = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
+
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP, an IP/prefix, or one of proxy-addr's named ranges. */
+function isProxyAddress(value: string): boolean {
+  if (PROXY_RANGES.has(value)) return true;
+  const [ip, prefix, extra] = value.split('/');
+  const version = isIP(ip ?? '');
+  if (version === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * Which proxies may tell us the client's address (X-Forwarded-For): `false`, `true` (any), or their
+ * addresses. A hop count is refused: it cannot tell the proxy from a client that connects directly.
+ */
+const trustProxySchema = z.union([z.boolean(), z.string()]).transform((value, ctx): boolean | string[] => {
+  if (typeof value === 'boolean') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: 'a hop count cannot be trusted; list the proxy addresses (IPs or CIDRs)' });
+    return z.NEVER;
+  }
+  const list = text.split(',').map((part) => part.trim());
+  const bad = list.filter((part) => !isProxyAddress(part));
+  if (bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `not an IP address or CIDR range: ${bad.join(', ')}` });
+    return z.NEVER;
+  }
+  return list;
+});
 
 /** Every setting Auditum reads, with its environment variable and default. */
 export const configSchema = z.object({
@@ -32,10 +65,13 @@ export const configSchema = z.object({
   inviteTtlHours: intFromString(1, 24 * 30).default(72),
   /** Lifetime of OAuth2 access tokens. */
   accessTokenTtlSeconds: intFromString(60, 86_400).default(3600),
-  /** Failed sign-ins allowed per account, and per IP address, within the login window. */
+  /** Failed sign-ins allowed per account from one IP (or one known device) within the login window. */
   loginMaxFailures: intFromString(1, 1000).default(5),
+  /** Failed sign-ins allowed per IP over all accounts within the window (known IPs and devices are exempt). */
   loginMaxFailuresPerIp: intFromString(1, 100_000).default(20),
   loginWindowMinutes: intFromString(1, 1440).default(15),
+  /** The proxies whose X-Forwarded-For names the client (false: the socket address is the client). */
+  trustProxy: trustProxySchema.default(false),
   /** Also write invitation links to the server log (for installations without mail). */
   logInviteLinks: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
   /** PEM file of extra CA certificates trusted for https OTLP receivers. */
@@ -82,6 +118,7 @@ export const envNames: Record<keyof Config, string> = {
   loginMaxFailures: 'AUDITUM_LOGIN_MAX_FAILURES',
   loginMaxFailuresPerIp: 'AUDITUM_LOGIN_MAX_FAILURES_PER_IP',
   loginWindowMinutes: 'AUDITUM_LOGIN_WINDOW_MINUTES',
+  trustProxy: 'AUDITUM_TRUST_PROXY',
   logInviteLinks: 'AUDITUM_LOG_INVITE_LINKS',
   otelCaFile: 'AUDITUM_OTEL_CA_FILE',
   otelRetryBaseMs: 'AUDITUM_OTEL_RETRY_BASE_MS',

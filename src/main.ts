@@ -7,7 +7,11 @@ import { createSecretBox } from './access/secret-box.ts';
 import { createSelfAudit } from './access/self-audit.ts';
 import { authRoutes } from './access/auth.routes.ts';
 import { credentialsRoutes } from './access/credentials.routes.ts';
+import { createBlockedSignIns } from './access/blocked-sign-ins.ts';
+import { createDeviceCookies } from './access/device-cookie.ts';
 import { createInviteService } from './access/invite.service.ts';
+import { createMemoryLoginLimitStore } from './access/login-limit-store.ts';
+import { createLoginLimits } from './access/login-limits.ts';
 import { membersRoutes } from './access/members.routes.ts';
 import { createSessionService } from './access/session.service.ts';
 import { createSetupService } from './access/setup.service.ts';
@@ -57,6 +61,13 @@ import { startExportSweep } from './exports/export-sweep.ts';
 
 /** How often expired export files are looked for (and once at start). */
 const EXPORT_SWEEP_INTERVAL_MS = 10 * 60_000;
+/** Sign-in limits (see login-limits.ts): the account-wide backoff, and how long a device or IP stays known. */
+const LOGIN_BACKOFF_BASE_MS = 250;
+const LOGIN_BACKOFF_MAX_MS = 4000;
+const KNOWN_IP_MS = 30 * 86_400_000;
+const DEVICE_COOKIE_MS = 365 * 86_400_000;
+/** Refused sign-ins are summed up in one audit entry per account at most this often. */
+const BLOCKED_SUMMARY_PERIOD_MS = 60_000;
 
 /** The services, built from one database; the CLI uses these without starting a server. */
 export function createServices(database: Database, config: Config) {
@@ -72,19 +83,30 @@ export function createServices(database: Database, config: Config) {
   const checkpoints = createCheckpointService({ database, store, integrity, orgs, keys });
   const users = createUserService({ database });
   const minute = 60_000;
+  const signingKey = loadSigningKey(config.dataDir);
+  const windowMs = config.loginWindowMinutes * minute;
+  // In memory: right while one process answers sign-ins; several servers need a shared LoginLimitStore.
+  const loginStore = createMemoryLoginLimitStore({ windowMs, knownIpMs: KNOWN_IP_MS });
+  const limits = createLoginLimits({
+    store: loginStore,
+    options: {
+      maxFailures: config.loginMaxFailures,
+      maxFailuresPerIp: config.loginMaxFailuresPerIp,
+      windowMs,
+      backoffBaseMs: LOGIN_BACKOFF_BASE_MS,
+      backoffMaxMs: LOGIN_BACKOFF_MAX_MS,
+    },
+  });
+  const devices = createDeviceCookies({ signingKey, ttlMs: DEVICE_COOKIE_MS });
   const sessions = createSessionService({
     database,
     users,
-    options: {
-      idleMs: config.sessionIdleMinutes * minute,
-      maxAgeMs: config.sessionMaxDays * 24 * 60 * minute,
-      maxFailuresPerAccount: config.loginMaxFailures,
-      maxFailuresPerIp: config.loginMaxFailuresPerIp,
-      windowMs: config.loginWindowMinutes * minute,
-    },
+    limits,
+    devices,
+    options: { idleMs: config.sessionIdleMinutes * minute, maxAgeMs: config.sessionMaxDays * 24 * 60 * minute },
   });
   const invites = createInviteService({ database, users, ttlMs: config.inviteTtlHours * 60 * minute });
-  const tokens = createTokenService({ database, key: loadSigningKey(config.dataDir), accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+  const tokens = createTokenService({ database, key: signingKey, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
   const setup = createSetupService({ database, users, orgs });
   const jobs = createJobQueue(database);
   const otelRepo = createOtelExportRepo(database);
@@ -105,7 +127,7 @@ export function createServices(database: Database, config: Config) {
   const alerts = createAlertService({ db: database.db, repo: alertRepo, store, selfAudit, jobs, webhookMaxAttempts: config.alertWebhookMaxAttempts });
   const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit });
   // A new organization gets the default alert rules, enabled.
-  orgs.onCreated((org) => alerts.ensureDefaults(org.id));
+  orgs.onCreated((org, tx) => alerts.ensureDefaults(org.id, tx));
   const exportRepo = createExportRepo(database);
   const exportFiles = createExportFiles(config.dataDir);
   const exports = createExportService({ db: database.db, repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
@@ -138,6 +160,12 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
     bodyLimit: config.bodyLimit,
     requestTimeoutMs: config.requestTimeoutMs,
     maxConnections: config.maxConnections,
+    trustProxy: config.trustProxy,
+  });
+  const blockedSignIns = createBlockedSignIns({
+    selfAudit: services.selfAudit,
+    logger,
+    options: { periodMs: BLOCKED_SUMMARY_PERIOD_MS },
   });
   const routes: RunningApp['routes'] = [];
   app.addHook('onRoute', (route) => {
@@ -151,7 +179,20 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   // The first start generates the checkpoint signing key.
   services.keys.active();
   const link = (pathAndQuery: string) => `${baseUrl()}${pathAndQuery}`;
-  authRoutes(app, { auth, sessions: services.sessions, users: services.users, invites: services.invites, orgs: services.orgs, setup: services.setup, selfAudit: services.selfAudit, sessionMaxAgeMs: config.sessionMaxDays * 86_400_000, secureCookie: config.publicUrl?.startsWith('https:') });
+  authRoutes(app, {
+    db: database.db,
+    auth,
+    sessions: services.sessions,
+    users: services.users,
+    invites: services.invites,
+    orgs: services.orgs,
+    setup: services.setup,
+    selfAudit: services.selfAudit,
+    blockedSignIns,
+    sessionMaxAgeMs: config.sessionMaxDays * 86_400_000,
+    deviceMaxAgeMs: DEVICE_COOKIE_MS,
+    secureCookie: config.publicUrl?.startsWith('https:'),
+  });
   membersRoutes(app, { db: database.db, auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
   credentialsRoutes(app, { db: database.db, auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
   settingsRoutes(app, { db: database.db, auth, orgs: services.orgs, selfAudit: services.selfAudit });
@@ -191,7 +232,10 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   });
   const reconciled = await services.exports.reconcile();
   if (reconciled > 0) logger.warn({ exports: reconciled }, 'exports without a job to run them were marked failed');
+  blockedSignIns.start();
+  // Stopped after the server has closed, so the refused sign-ins counted up to then are written.
   const tasks = [
+    blockedSignIns,
     startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
     startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
     otelWorker,

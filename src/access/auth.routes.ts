@@ -1,19 +1,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
+import { accountEmail, singleLineText } from '../events/event.schemas.ts';
 import { AppError } from '../errors.ts';
 import { SESSION_COOKIE, type AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
 import type { OrgService } from '../orgs/org.service.ts';
 import { slugSchema } from '../orgs/org.service.ts';
+import type { BlockedSignIns } from './blocked-sign-ins.ts';
+import { DEVICE_COOKIE } from './device-cookie.ts';
 import type { InviteService } from './invite.service.ts';
 import { passwordSchema } from './password.ts';
 import type { SelfAudit } from './self-audit.ts';
-import { csrfTokenFor, type SessionService } from './session.service.ts';
+import { csrfTokenFor, type LoginFailure, type SessionService } from './session.service.ts';
 import type { SetupService } from './setup.service.ts';
 import type { UserService } from './user.service.ts';
 
 export interface AuthRouteDeps {
+  db: Executor;
   auth: AuthGuard;
   sessions: SessionService;
   users: UserService;
@@ -21,10 +26,15 @@ export interface AuthRouteDeps {
   orgs: OrgService;
   setup: SetupService;
   selfAudit: SelfAudit;
+  blockedSignIns: BlockedSignIns;
   sessionMaxAgeMs: number;
+  /** Lifetime of the device cookie. */
+  deviceMaxAgeMs: number;
   /** Mark the session cookie Secure even on plain http: Auditum is reached over https through a proxy. */
   secureCookie?: boolean;
 }
+
+const personName = z.string().trim().pipe(singleLineText(200));
 
 const meSchema = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }),
@@ -56,18 +66,57 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     return { user: { id: user.id, email: user.email, name: user.name }, org: { id: org.id, slug: org.slug, name: org.name }, role, orgs: memberships, csrf_token: csrf };
   }
 
-  /** Opens a session, sets the cookie and records login.success. */
-  async function signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string, org?: string) {
-    const session = await sessions.login({ email, password, org, ip: request.ip, userAgent: request.headers['user-agent'] }, async (failure) => {
-      for (const orgId of failure.orgIds) {
-        await selfAudit(orgId, { id: failure.userId!, type: 'user', email: email.trim().toLowerCase() }, { type: 'login.failure', action: 'Failed sign-in', result: 'failed', metadata: { reason: failure.reason } }, request);
-      }
-      request.log.warn({ reason: failure.reason, ip: request.ip }, 'sign-in failed');
+  /** Marks this browser as one the user signs in from (see device-cookie.ts); sent only to the auth routes. */
+  function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, value: string) {
+    reply.setCookie(DEVICE_COOKIE, value, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: deps.secureCookie === true || request.protocol === 'https',
+      path: '/v1/auth',
+      maxAge: Math.floor(deps.deviceMaxAgeMs / 1000),
     });
+  }
+
+  /**
+   * Records a failed sign-in. A refused one (rate limited) is recorded on its own only when it starts a
+   * streak; the ones after it are counted into one summary entry per account and period.
+   */
+  async function recordFailure(request: FastifyRequest, reply: FastifyReply, email: string, failure: LoginFailure) {
+    const account = email.trim().toLowerCase();
+    if (failure.reason === 'rate_limited') {
+      reply.header('retry-after', String(Math.ceil((failure.retryAfterMs ?? 1000) / 1000)));
+      const { userId, orgIds } = failure;
+      if (!deps.blockedSignIns.note({ email: account, userId, orgIds, ip: request.ip, at: Date.now() })) return;
+    }
+    const actor = { id: failure.userId!, type: 'user' as const, email: account };
+    const metadata = { reason: failure.reason };
+    const event = { type: 'login.failure', action: 'Failed sign-in', result: 'failed' as const, metadata };
+    for (const orgId of failure.orgIds) await selfAudit(orgId, actor, event, request);
+    request.log.warn({ reason: failure.reason, ip: request.ip }, 'sign-in failed');
+  }
+
+  /** Opens a session, sets the session and device cookies and records login.success. */
+  async function signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string, org?: string) {
+    const input = {
+      email,
+      password,
+      org,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      device: request.cookies[DEVICE_COOKIE],
+    };
+    const session = await sessions.login(
+      input,
+      (failure) => recordFailure(request, reply, email, failure),
+      async (opened, tx) => {
+        const actor = { id: opened.userId, type: 'user' as const, email: opened.email };
+        const event = { type: 'login.success', action: 'Signed in', metadata: { session_id: opened.sessionId } };
+        await selfAudit(opened.orgId, actor, event, request, tx);
+      },
+    );
     setSessionCookie(request, reply, session.token);
-    const body = await me(session.userId, session.orgId, session.csrf);
-    await selfAudit(session.orgId, { id: session.userId, type: 'user', email: body.user.email }, { type: 'login.success', action: 'Signed in', metadata: { session_id: session.sessionId } }, request);
-    return body;
+    setDeviceCookie(request, reply, session.device);
+    return me(session.userId, session.orgId, session.csrf);
   }
 
   app.post('/v1/auth/login', {
@@ -86,8 +135,11 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     handler: async (request, reply) => {
       const principal = request.principal!;
       if (principal.kind === 'session') {
-        await sessions.revoke(principal.sessionId!, { userId: principal.userId });
-        await selfAudit(principal.orgId, principal.actor, { type: 'logout', action: 'Signed out', metadata: { session_id: principal.sessionId } }, request);
+        const event = { type: 'logout', action: 'Signed out', metadata: { session_id: principal.sessionId } };
+        await inTransaction(deps.db, async (tx) => {
+          await sessions.revoke(principal.sessionId!, { userId: principal.userId }, tx);
+          await selfAudit(principal.orgId, principal.actor, event, request, tx);
+        });
       }
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send(null);
@@ -115,8 +167,11 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     onRequest: auth.authenticated,
     handler: async (request, reply) => {
       const principal = request.principal!;
-      await sessions.revoke(request.params.id, { userId: principal.userId ?? '-' });
-      await selfAudit(principal.orgId, principal.actor, { type: 'session.revoked', action: 'Ended a session', metadata: { session_id: request.params.id } }, request);
+      const event = { type: 'session.revoked', action: 'Ended a session', metadata: { session_id: request.params.id } };
+      await inTransaction(deps.db, async (tx) => {
+        await sessions.revoke(request.params.id, { userId: principal.userId ?? '-' }, tx);
+        await selfAudit(principal.orgId, principal.actor, event, request, tx);
+      });
       return reply.status(204).send(null);
     },
   });
@@ -125,7 +180,14 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     schema: {
       summary: 'First run: create the first organization and its owner with the one-time setup token',
       tags: ['auth'],
-      body: z.strictObject({ token: z.string().min(10).max(200), org_slug: slugSchema, org_name: z.string().min(1).max(200).optional(), email: z.email().max(320), password: passwordSchema, name: z.string().min(1).max(200).optional() }),
+      body: z.strictObject({
+        token: z.string().min(10).max(200),
+        org_slug: slugSchema,
+        org_name: personName.optional(),
+        email: accountEmail,
+        password: passwordSchema,
+        name: personName.optional(),
+      }),
       response: { 200: meSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
@@ -139,12 +201,22 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     schema: {
       summary: 'Accept an invitation: set a password (or confirm yours) and join the organization',
       tags: ['members'],
-      body: z.strictObject({ token: z.string().min(10).max(200), password: z.string().min(1).max(256), name: z.string().min(1).max(200).optional() }),
+      body: z.strictObject({ token: z.string().min(10).max(200), password: z.string().min(1).max(256), name: personName.optional() }),
       response: { 200: meSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
-      const accepted = await deps.invites.accept(request.body.token, request.body.password, request.body.name);
-      await selfAudit(accepted.orgId, { id: accepted.userId, type: 'user', email: accepted.email }, { type: 'invite.accepted', action: `Accepted the invitation as ${accepted.role}`, target: { type: 'invite', id: accepted.inviteId }, metadata: { role: accepted.role } }, request);
+      const { token, password, name } = request.body;
+      const accepted = await inTransaction(deps.db, async (tx) => {
+        const done = await deps.invites.accept(token, password, name, tx);
+        const event = {
+          type: 'invite.accepted',
+          action: `Accepted the invitation as ${done.role}`,
+          target: { type: 'invite', id: done.inviteId },
+          metadata: { role: done.role },
+        };
+        await selfAudit(done.orgId, { id: done.userId, type: 'user', email: done.email }, event, request, tx);
+        return done;
+      });
       const org = await orgs.byId(accepted.orgId);
       return signIn(request, reply, accepted.email, request.body.password, org.slug);
     },

@@ -1,8 +1,16 @@
-import type { FastifyRequest } from 'fastify';
 import type { Executor } from '../db/unit-of-work.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { EventInput } from '../events/event.schemas.ts';
 import type { Principal } from './principal.ts';
+
+/** The parts of a request an entry records: a Fastify request, or the same for work done after the request. */
+export interface RequestContext {
+  ip?: string;
+  headers: { 'user-agent'?: string | string[] };
+}
+
+/** Who an administrative action is recorded as: a principal's actor, or a system actor (the server, the CLI). */
+export type AdminActor = Principal['actor'] | { id: string; type: 'system' };
 
 /** What an administrative action inside Auditum records about itself. */
 export interface AdminEvent {
@@ -21,12 +29,9 @@ export interface AdminEvent {
  * actor as it really was and the request's IP and user agent. Given the action's transaction
  * (`tx`), the entry commits with the action or not at all.
  */
-/** Who an administrative action is recorded as: a principal's actor, or a system actor (the server, the CLI). */
-export type AdminActor = Principal['actor'] | { id: string; type: 'system' };
-
 export function createSelfAudit({ store }: { store: EventStore }) {
   type Actor = AdminActor;
-  const toInput = (actor: Actor, event: AdminEvent, request?: FastifyRequest): EventInput => {
+  const toInput = (actor: Actor, event: AdminEvent, request?: RequestContext): EventInput => {
     const userAgent = request?.headers['user-agent'];
     return {
       ...(event.id ? { id: event.id } : {}),
@@ -40,7 +45,7 @@ export function createSelfAudit({ store }: { store: EventStore }) {
       ...(typeof userAgent === 'string' && userAgent ? { user_agent: userAgent.slice(0, 1024) } : {}),
     };
   };
-  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: FastifyRequest, tx?: Executor) => {
+  const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: RequestContext, tx?: Executor) => {
     await store.append(orgId, [toInput(actor, event, request)], { tx });
   };
   /** Several events of one organization by one actor in one append (one transaction), e.g. alerts fired together. */

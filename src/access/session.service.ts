@@ -1,25 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { Executor } from '../db/unit-of-work.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import type { Role } from '../db/tables.ts';
 import { AppError, AuthError, ForbiddenError, NotFoundError } from '../errors.ts';
+import type { DeviceCookies } from './device-cookie.ts';
+import type { LoginLimits } from './login-limits.ts';
 import { dummyHash, verifyPassword } from './password.ts';
 import type { Principal } from './principal.ts';
-import { createRateLimiter } from './rate-limiter.ts';
 import { randomToken, sameHash, sha256 } from './secrets.ts';
 import type { UserService } from './user.service.ts';
 
 export interface SessionOptions {
   idleMs: number;
   maxAgeMs: number;
-  /** Failed sign-ins allowed per account, and per IP, in `windowMs`. */
-  maxFailuresPerAccount: number;
-  maxFailuresPerIp: number;
-  windowMs: number;
 }
 
 /** Why a sign-in failed, for the audit log (the client only ever hears "invalid email or password"). */
-export type LoginFailure = { reason: 'unknown_user' | 'wrong_password' | 'no_membership' | 'rate_limited'; userId?: string; orgIds: string[] };
+export interface LoginFailure {
+  reason: 'unknown_user' | 'wrong_password' | 'no_membership' | 'rate_limited';
+  userId?: string;
+  orgIds: string[];
+  /** With `rate_limited`: when trying again can help. */
+  retryAfterMs?: number;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  org?: string;
+  ip: string;
+  userAgent?: string;
+  /** The device cookie the browser sent, if any. */
+  device?: string;
+}
+
+export interface LoginResult {
+  token: string;
+  csrf: string;
+  sessionId: string;
+  userId: string;
+  orgId: string;
+  role: Role;
+  /** A fresh device cookie value for this browser. */
+  device: string;
+}
 
 /**
  * The CSRF token of a session: derived from the session token, so only someone who holds the
@@ -30,56 +54,69 @@ export function csrfTokenFor(sessionToken: string): string {
 }
 
 /** Server-side sessions: the cookie holds a random token, the table only its hash. */
-export function createSessionService({ database, users, options }: { database: Database; users: UserService; options: SessionOptions }) {
+export function createSessionService(deps: {
+  database: Database;
+  users: UserService;
+  limits: LoginLimits;
+  devices: DeviceCookies;
+  options: SessionOptions;
+}) {
+  const { database, users, limits, devices, options } = deps;
   const { db } = database;
-  const perAccount = createRateLimiter({ max: options.maxFailuresPerAccount, windowMs: options.windowMs });
-  const perIp = createRateLimiter({ max: options.maxFailuresPerIp, windowMs: options.windowMs });
 
   /**
-   * Checks email and password and opens a session in `orgSlug` (or the user's first organization).
-   * On failure throws 401 (or 429 when rate limited) after calling `onFailure` so it can be recorded.
+   * Checks email and password (within the sign-in limits) and opens a session in `orgSlug` (or the
+   * user's first organization). On failure throws 401 (or 429 when limited) after calling `onFailure`.
+   */
+  /**
+   * Checks the password and opens a session. `onOpened` runs in the session's transaction (to record
+   * the sign-in with it): a session whose record fails is never opened.
    */
   async function login(
-    input: { email: string; password: string; org?: string; ip: string; userAgent?: string },
+    input: LoginInput,
     onFailure: (failure: LoginFailure) => Promise<void>,
-  ): Promise<{ token: string; csrf: string; sessionId: string; userId: string; orgId: string; role: Role }> {
+    onOpened?: (opened: { sessionId: string; userId: string; orgId: string; email: string }, tx: Executor) => Promise<void>,
+  ): Promise<LoginResult> {
     const email = input.email.trim().toLowerCase();
     const user = await users.byEmail(email);
     const orgs = user ? await users.orgsOf(user.id) : [];
-    const fail = async (reason: LoginFailure['reason'], status = 401): Promise<never> => {
-      await onFailure({ reason, userId: user?.id, orgIds: orgs.map((o) => o.id) });
-      if (status === 429) throw new AppError(429, 'too_many_attempts', 'too many failed sign-ins; try again later');
+    const fail = async (reason: LoginFailure['reason'], retryAfterMs?: number): Promise<never> => {
+      await onFailure({ reason, userId: user?.id, orgIds: orgs.map((o) => o.id), retryAfterMs });
+      const tooMany = 'too many failed sign-ins; try again later';
+      if (reason === 'rate_limited') throw new AppError(429, 'too_many_attempts', tooMany);
       throw new AuthError('invalid email or password');
     };
-    if (perAccount.blockedFor(email) > 0 || perIp.blockedFor(input.ip) > 0) return fail('rate_limited', 429);
+    const deviceId = user ? devices.verify(input.device, user.id) : undefined;
+    const admission = await limits.admit({ account: email, ip: input.ip, deviceId });
+    if (!admission.admitted) return fail('rate_limited', admission.retryAfterMs);
     const ok = await verifyPassword(user?.password_hash ?? (await dummyHash), input.password);
-    if (!user || !ok) {
-      perAccount.fail(email);
-      perIp.fail(input.ip);
-      return fail(user ? 'wrong_password' : 'unknown_user');
-    }
+    if (!user || !ok) return fail(user ? 'wrong_password' : 'unknown_user');
+    await limits.succeeded(admission.ticket);
     const org = input.org ? orgs.find((o) => o.slug === input.org) : orgs[0];
     if (!org) return fail('no_membership');
-    perAccount.reset(email);
     const token = randomToken();
     const csrf = csrfTokenFor(token);
     const now = Date.now();
     const sessionId = randomUUID();
-    await db
-      .insertInto('sessions')
-      .values({
-        id: sessionId,
-        token_hash: sha256(token),
-        user_id: user.id,
-        org_id: org.id,
-        ip: input.ip,
-        user_agent: input.userAgent?.slice(0, 1024) ?? null,
-        created_at: now,
-        last_seen_at: now,
-        revoked_at: null,
-      })
-      .execute();
-    return { token, csrf, sessionId, userId: user.id, orgId: org.id, role: org.role };
+    await inTransaction(db, async (tx) => {
+      await tx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          token_hash: sha256(token),
+          user_id: user.id,
+          org_id: org.id,
+          ip: input.ip,
+          user_agent: input.userAgent?.slice(0, 1024) ?? null,
+          created_at: now,
+          last_seen_at: now,
+          revoked_at: null,
+        })
+        .execute();
+      await onOpened?.({ sessionId, userId: user.id, orgId: org.id, email: user.email }, tx);
+    });
+    const device = devices.issue(user.id, now);
+    return { token, csrf, sessionId, userId: user.id, orgId: org.id, role: org.role, device };
   }
 
   /** Resolves a session cookie to its principal; the role is read fresh, so changes apply at once. */

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { inTransaction } from '../db/unit-of-work.ts';
 import type { OrgService } from '../orgs/org.service.ts';
 import { ValidationError } from '../errors.ts';
 import { randomToken, sha256 } from './secrets.ts';
@@ -24,10 +25,13 @@ export function createSetupService({ database, users, orgs }: { database: Databa
     if (!row || row.used_at !== null || row.expires_at <= Date.now() || (await users.count()) > 0) {
       throw new ValidationError('this setup link is not valid: it was used, expired, or Auditum is already set up');
     }
-    const org = await orgs.create(input.orgSlug, input.orgName);
-    const user = await users.create(input.email, input.password, input.name);
-    await users.addMember(org.id, user.id, 'owner');
-    await db.updateTable('setup_tokens').set({ used_at: Date.now() }).where('token_hash', '=', row.token_hash).execute();
+    // The organization, its owner and the spent token commit together: a failed setup can be retried.
+    await inTransaction(db, async (tx) => {
+      const org = await orgs.create(input.orgSlug, input.orgName, tx);
+      const user = await users.create(input.email, input.password, input.name, tx);
+      await users.addMember(org.id, user.id, 'owner', tx);
+      await tx.updateTable('setup_tokens').set({ used_at: Date.now() }).where('token_hash', '=', row.token_hash).execute();
+    });
   }
 
   return { tokenIfNeeded, complete };

@@ -125,8 +125,8 @@ export function createAlertRepo(database: Database) {
    * Gives an organization its default rules once: creates its state row (evaluation starting at
    * `headSeq`) if missing, inserts `defaults` unless they were given before. True if it inserted them.
    */
-  async function seedDefaults(orgId: string, headSeq: number, defaults: RuleRow[]): Promise<boolean> {
-    return inTransaction(db, async (trx) => {
+  async function seedDefaults(orgId: string, headSeq: number, defaults: RuleRow[], tx?: Executor): Promise<boolean> {
+    return inTransaction(on(tx), async (trx) => {
       const existing = await trx.selectFrom('alert_state').selectAll().where('org_id', '=', orgId).executeTakeFirst();
       if (existing?.defaults_seeded === 1) return false;
       if (existing) await trx.updateTable('alert_state').set({ defaults_seeded: 1 }).where('org_id', '=', orgId).execute();

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import type { Principal } from '../access/principal.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
-import { inTransaction, type Executor } from '../db/unit-of-work.ts';
+import { afterCommit, inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -60,12 +60,16 @@ export function createAlertService(deps: AlertServiceDeps) {
   const seeded = new Set<string>();
 
   /** Gives the organization the default rules, once (at creation, or on first use for older organizations). */
-  async function ensureDefaults(orgId: string): Promise<void> {
+  async function ensureDefaults(orgId: string, tx?: Executor): Promise<void> {
     if (seeded.has(orgId)) return;
     const now = Date.now();
-    const rows = Object.entries(DEFAULT_RULES).map(([key, rule], i) => ({ ...ruleRow(orgId, createRuleSchema.parse(rule), key, now), created_at: now + i }));
-    await repo.seedDefaults(orgId, (await deps.store.head(orgId)).lastSeq, rows);
-    seeded.add(orgId);
+    const rows = Object.entries(DEFAULT_RULES).map(([key, rule], i) => ({
+      ...ruleRow(orgId, createRuleSchema.parse(rule), key, now),
+      created_at: now + i,
+    }));
+    await repo.seedDefaults(orgId, (await deps.store.head(orgId, tx)).lastSeq, rows, tx);
+    if (tx) afterCommit(tx, () => seeded.add(orgId));
+    else seeded.add(orgId);
   }
 
   async function listRules(orgId: string): Promise<RuleView[]> {

@@ -145,8 +145,8 @@ export function createEventStore(database: Database) {
   }
 
   /** The newest seq and hash of an organization's chain. */
-  async function head(orgId: string): Promise<{ lastSeq: number; lastHash: string }> {
-    const row = await db.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId).executeTakeFirst();
+  async function head(orgId: string, tx: Executor = db): Promise<{ lastSeq: number; lastHash: string }> {
+    const row = await tx.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId).executeTakeFirst();
     return { lastSeq: row?.last_seq ?? 0, lastHash: row?.last_hash ?? GENESIS_HASH };
   }
 

@@ -14,6 +14,8 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   /** Connections accepted at once; further ones are closed at once. */
   maxConnections: number;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-* headers to believe (request.ip, request.protocol). */
+  trustProxy: boolean | string[];
 }
 
 /** How often Node looks for requests past their timeout: often enough that the cut-off is close to the limit. */
@@ -27,7 +29,7 @@ export async function createServer(options: ServerOptions): Promise<App> {
     // Forbidden keys in JSON bodies are rejected with a 400, not silently dropped.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    trustProxy: false,
+    trustProxy: options.trustProxy,
     return503OnClosing: true,
     requestTimeout: options.requestTimeoutMs,
     http: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import type { Executor } from '../db/unit-of-work.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 
 export const slugSchema = z
@@ -23,17 +23,20 @@ const toOrg = (row: { id: string; slug: string; name: string; created_at: number
 /** Organizations: the unit every entry, key and member belongs to. */
 export function createOrgService({ database }: { database: Database }) {
   const { db } = database;
-  const createdListeners = new Set<(org: Org) => Promise<void>>();
+  const createdListeners = new Set<(org: Org, tx: Executor) => Promise<void>>();
 
-  async function create(slug: string, name?: string): Promise<Org> {
+  /** Creates an organization; the `onCreated` listeners give it their defaults in the same transaction. */
+  async function create(slug: string, name?: string, tx: Executor = db): Promise<Org> {
     const parsed = slugSchema.safeParse(slug);
     if (!parsed.success) throw new ValidationError(`invalid organization slug "${slug}": ${parsed.error.issues[0]?.message}`);
-    const exists = await db.selectFrom('orgs').select('id').where('slug', '=', slug).executeTakeFirst();
+    const exists = await tx.selectFrom('orgs').select('id').where('slug', '=', slug).executeTakeFirst();
     if (exists) throw new ConflictError(`organization "${slug}" already exists`);
     const row = { id: randomUUID(), slug, name: name?.trim() || slug, created_at: Date.now() };
-    await db.insertInto('orgs').values(row).execute();
     const org = toOrg(row);
-    for (const listener of createdListeners) await listener(org);
+    await inTransaction(tx, async (trx) => {
+      await trx.insertInto('orgs').values(row).execute();
+      for (const listener of createdListeners) await listener(org, trx);
+    });
     return org;
   }
 
@@ -60,7 +63,7 @@ export function createOrgService({ database }: { database: Database }) {
   }
 
   /** Runs `listener` after each organization is created (other modules give it their defaults). */
-  function onCreated(listener: (org: Org) => Promise<void>): () => void {
+  function onCreated(listener: (org: Org, tx: Executor) => Promise<void>): () => void {
     createdListeners.add(listener);
     return () => createdListeners.delete(listener);
   }

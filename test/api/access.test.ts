@@ -57,7 +57,7 @@ describe('accounts and access', () => {
     }
   });
 
-  it('rejects a wrong password with 401, records login.failure, and rate limits per account', async () => {
+  it('rejects a wrong password with 401, records login.failure, and rate limits per account and IP', async () => {
     await t.createUser(t.org.id, 'target@acme.test', 'admin');
     for (let i = 0; i < 3; i++) {
       const res = await t.request('POST', '/v1/auth/login', { key: null, body: { email: 'target@acme.test', password: 'wrong password!' } });

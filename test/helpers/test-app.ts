@@ -103,8 +103,7 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
   async function signIn(email: string, password = PASSWORD, orgSlug?: string): Promise<Session> {
     const res = await request('POST', '/v1/auth/login', { key: null, body: { email, password, ...(orgSlug ? { org: orgSlug } : {}) } });
     if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
-    const setCookie = res.headers.get('set-cookie') ?? '';
-    return { cookie: setCookie.split(';')[0]!, csrf: res.body.csrf_token, me: res.body };
+    return { cookie: cookieFrom(res.headers, 'auditum_session')!, csrf: res.body.csrf_token, me: res.body };
   }
 
   async function quietSession(email: string, orgSlug?: string): Promise<Session> {
@@ -130,6 +129,11 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** `name=value` of the cookie `name` set by a response, ready for a Cookie header. */
+export function cookieFrom(headers: Headers, name: string): string | undefined {
+  return headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
 }
 
 /** A minimal valid event, with overrides. */
