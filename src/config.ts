@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { normalizeOutboundList } from './outbound/outbound-policy.ts';
 
 const intFromString = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
@@ -36,6 +37,14 @@ const trustProxySchema = z.union([z.boolean(), z.string()]).transform((value, ct
   }
   return list;
 });
+/** A comma-separated list of CIDR ranges, addresses and host names (or such a list), in normal form. */
+const outboundList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value, ctx) => {
+    const { entries, problems } = normalizeOutboundList(value);
+    for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem });
+    return entries;
+  });
 
 /** Every setting Auditum reads, with its environment variable and default. */
 export const configSchema = z.object({
@@ -94,6 +103,14 @@ export const configSchema = z.object({
   alertWebhookTimeoutMs: intFromString(100, 120_000).default(10_000),
   /** How long a finished export's file can be downloaded before it is deleted, hours (7 days). */
   exportTtlHours: intFromString(1, 24 * 365).default(168),
+  /**
+   * Outbound connections (OTLP export, alert webhooks) may also go to these ranges and host names,
+   * which the default policy refuses (loopback, private networks); link-local and metadata
+   * addresses only when an entry lies inside their range.
+   */
+  outboundAllow: outboundList.default([]),
+  /** Outbound connections never go to these ranges and host names; wins over outboundAllow. */
+  outboundDeny: outboundList.default([]),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -130,6 +147,8 @@ export const envNames: Record<keyof Config, string> = {
   alertWebhookMaxAttempts: 'AUDITUM_ALERT_WEBHOOK_MAX_ATTEMPTS',
   alertWebhookTimeoutMs: 'AUDITUM_ALERT_WEBHOOK_TIMEOUT_MS',
   exportTtlHours: 'AUDITUM_EXPORT_TTL_HOURS',
+  outboundAllow: 'AUDITUM_OUTBOUND_ALLOW',
+  outboundDeny: 'AUDITUM_OUTBOUND_DENY',
 };
 
 export class ConfigError extends Error {}

@@ -54,6 +54,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A connection the outbound policy (AUDITUM_OUTBOUND_ALLOW/DENY) refuses; raised before connecting. */
+export class OutboundRefusedError extends AppError {
+  constructor(message: string) {
+    super(400, 'outbound_not_allowed', message);
+  }
+}
+
 /** Turns anything thrown into an Error, so callers never handle non-Error values. */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -47,6 +47,8 @@ import { createOtelExportRepo } from './otel/otel-export.repo.ts';
 import { otelExportRoutes } from './otel/otel-export.routes.ts';
 import { createOtelExportService } from './otel/otel-export.service.ts';
 import { createOtlpSender } from './otel/otlp-sender.ts';
+import { createOutboundClient } from './outbound/outbound-client.ts';
+import { createOutboundPolicy } from './outbound/outbound-policy.ts';
 import { createAlertRepo } from './alerts/alert.repo.ts';
 import { alertRoutes } from './alerts/alert.routes.ts';
 import { createAlertService, WEBHOOK_JOB } from './alerts/alert.service.ts';
@@ -110,7 +112,15 @@ export function createServices(database: Database, config: Config) {
   const setup = createSetupService({ database, users, orgs });
   const jobs = createJobQueue(database);
   const otelRepo = createOtelExportRepo(database);
-  const otlpSender = createOtlpSender(config.otelCaFile ? { ca: fs.readFileSync(config.otelCaFile) } : {});
+  // Every outbound request (OTLP export, alert webhooks) goes through one of these clients and the one policy;
+  // only OTLP receivers are verified against AUDITUM_OTEL_CA_FILE.
+  const outboundPolicy = createOutboundPolicy({ allow: config.outboundAllow, deny: config.outboundDeny });
+  const outbound = createOutboundClient({ policy: outboundPolicy });
+  const otlpClient = createOutboundClient({
+    policy: outboundPolicy,
+    ...(config.otelCaFile ? { ca: fs.readFileSync(config.otelCaFile) } : {}),
+  });
+  const otlpSender = createOtlpSender({ client: otlpClient });
   // The worker is built later (startApp); a configuration change wakes it through this hook.
   const otelHooks = { onConfigured: (_orgId: string) => {} };
   const secrets = createSecretBox({ dataDir: config.dataDir });
@@ -120,18 +130,23 @@ export function createServices(database: Database, config: Config) {
     orgs,
     secrets,
     sender: otlpSender,
+    outbound,
     selfAudit,
     onConfigured: (orgId) => otelHooks.onConfigured(orgId),
   });
   const alertRepo = createAlertRepo(database);
   const alerts = createAlertService({ db: database.db, repo: alertRepo, store, selfAudit, jobs, webhookMaxAttempts: config.alertWebhookMaxAttempts });
-  const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit });
+  const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit, outbound });
   // A new organization gets the default alert rules, enabled.
   orgs.onCreated((org, tx) => alerts.ensureDefaults(org.id, tx));
   const exportRepo = createExportRepo(database);
   const exportFiles = createExportFiles(config.dataDir);
   const exports = createExportService({ db: database.db, repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
-  return { database, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store, indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions, invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport };
+  return {
+    database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store,
+    indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
+    invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -264,6 +279,8 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
       closing ??= (async () => {
         await app.close();
         await Promise.all(tasks.map((t) => t.stop()));
+        services.outbound.close();
+        services.otlpClient.close();
         await database.adapter.optimize(database.db);
         await database.close();
       })();

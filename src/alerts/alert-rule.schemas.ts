@@ -112,7 +112,8 @@ export const listAlertsQuery = z.object({
   limit: queryInt(1, 500).default(100),
 });
 
-export const webhookUrlSchema = outboundUrlSchema('verify the signature instead', 'https://hooks.example.com/auditum');
+export const webhookUrlSchema = outboundUrlSchema('verify the signature instead', 'https://hooks.example.com/auditum')
+  .describe('stored encrypted; the masked form GET shows (scheme and host, "https://hooks.example.com/…") keeps the stored URL');
 
 export const putWebhookSchema = z.strictObject({
   url: webhookUrlSchema,
@@ -121,7 +122,7 @@ export const putWebhookSchema = z.strictObject({
 });
 
 export const webhookViewSchema = z.object({
-  url: z.string(),
+  url: z.string().describe('scheme and host only, e.g. "https://hooks.example.com/…": the path may be a secret'),
   enabled: z.boolean(),
   secret: z.string().optional().describe('the signing secret: returned only when it was just generated'),
   updated_at: z.string(),

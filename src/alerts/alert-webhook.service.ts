@@ -3,14 +3,17 @@ import type { Principal } from '../access/principal.ts';
 import type { SecretBox } from '../access/secret-box.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { PermanentJobError } from '../jobs/job-runner.ts';
 import type { OrgService } from '../orgs/org.service.ts';
+import { assertUrlAllowed, type OutboundClient } from '../outbound/outbound-client.ts';
+import { isMaskedUrl, maskedUrl } from '../outbound/url-mask.ts';
 import type { AlertRepo, AlertRow, WebhookRow } from './alert.repo.ts';
 import type { WebhookView } from './alert-rule.schemas.ts';
 import { sendWebhook } from './webhook-sender.ts';
+import { openWebhookUrl, sealWebhookUrl } from './webhook-url.ts';
 
 export interface AlertWebhookDeps {
   repo: AlertRepo;
@@ -18,6 +21,7 @@ export interface AlertWebhookDeps {
   jobs: JobQueue;
   orgs: OrgService;
   selfAudit: SelfAudit;
+  outbound: OutboundClient;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -41,7 +45,11 @@ export function webhookPayload(alert: AlertRow, org: { id: string; slug: string 
   };
 }
 
-/** The organization's alert webhook: URL, enabled, a signing secret generated here and shown once. */
+/**
+ * The organization's alert webhook: URL, enabled, a signing secret generated here and shown once.
+ * The URL is stored encrypted and shown (in views and the audit log) as scheme and host only;
+ * sending that masked form back keeps the stored URL.
+ */
 export function createAlertWebhookService(deps: AlertWebhookDeps) {
   const { repo, secrets } = deps;
 
@@ -58,7 +66,8 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
         updated_at: iso(job?.updatedAt ?? alert.created_at),
       });
     }
-    return { url: row.url, enabled: row.enabled === 1, ...(secret ? { secret } : {}), updated_at: iso(row.updated_at), deliveries };
+    const url = maskedUrl(openWebhookUrl(secrets, row.org_id, row.url));
+    return { url, enabled: row.enabled === 1, ...(secret ? { secret } : {}), updated_at: iso(row.updated_at), deliveries };
   }
 
   async function get(orgId: string): Promise<WebhookView> {
@@ -67,11 +76,29 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
     return view(row);
   }
 
+  /** The URL to store: the one given, or the stored one when the given one is its masked form. */
+  function urlToStore(orgId: string, given: string, existing: WebhookRow | undefined): string {
+    if (!isMaskedUrl(given)) return given;
+    const stored = existing ? openWebhookUrl(secrets, orgId, existing.url) : undefined;
+    if (stored !== undefined && new URL(maskedUrl(stored)).href === new URL(given).href) return stored;
+    const problem = 'is a masked URL that does not match the stored one; send the whole URL';
+    throw new ValidationError(`invalid request body: url ${problem}`, [{ path: 'url', field: 'url', message: problem }]);
+  }
+
   /** Sets the URL and enabled flag; generates the secret on first configuration or when asked, and returns it that once. */
   async function put(orgId: string, input: { url: string; enabled: boolean; rotate_secret: boolean }, actor: Principal['actor'], request?: FastifyRequest): Promise<WebhookView> {
     const existing = await repo.webhook(orgId);
+    const url = urlToStore(orgId, input.url, existing);
+    assertUrlAllowed(deps.outbound, 'url', url);
+    const urlChanged = !existing || openWebhookUrl(secrets, orgId, existing.url) !== url;
     const secret = !existing || input.rotate_secret ? `whsec_${randomToken()}` : undefined;
-    const row: WebhookRow = { org_id: orgId, url: input.url, enabled: input.enabled ? 1 : 0, secret: secret ? secrets.seal(secret, secretContext(orgId)) : existing!.secret, updated_at: Date.now() };
+    const row: WebhookRow = {
+      org_id: orgId,
+      url: sealWebhookUrl(secrets, orgId, url),
+      enabled: input.enabled ? 1 : 0,
+      secret: secret ? secrets.seal(secret, secretContext(orgId)) : existing!.secret,
+      updated_at: Date.now(),
+    };
     await repo.saveWebhook(row);
     await deps.selfAudit(
       orgId,
@@ -80,7 +107,14 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
         type: 'settings.updated',
         action: `${existing ? 'Updated' : 'Configured'} the alert webhook${input.enabled ? '' : ' (disabled)'}${secret && existing ? '; new signing secret' : ''}`,
         target: { type: 'alert_webhook', id: orgId },
-        metadata: { setting: 'alert_webhook', url: input.url, enabled: input.enabled, secret_rotated: secret !== undefined },
+        // Scheme and host only: the path often is the hook's secret, and the log is readable with events:read.
+        metadata: {
+          setting: 'alert_webhook',
+          url: maskedUrl(url),
+          url_changed: urlChanged,
+          enabled: input.enabled,
+          secret_rotated: secret !== undefined,
+        },
       },
       request,
     );
@@ -99,7 +133,14 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
       if (!hook || hook.enabled !== 1) throw new PermanentJobError('the alert webhook is not configured or disabled');
       const org = await deps.orgs.byId(orgId);
       const body = JSON.stringify(webhookPayload(alert, org, options.baseUrl()));
-      await sendWebhook({ url: hook.url, secret: secrets.open(hook.secret, secretContext(orgId)), body, alertId, signal, timeoutMs: options.timeoutMs });
+      await sendWebhook(deps.outbound, {
+        url: openWebhookUrl(secrets, orgId, hook.url),
+        secret: secrets.open(hook.secret, secretContext(orgId)),
+        body,
+        alertId,
+        signal,
+        timeoutMs: options.timeoutMs,
+      });
     };
   }
 

@@ -75,7 +75,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   handle.pragma('cache_size = -16384');
   handle.pragma('temp_store = MEMORY');
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
-  if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter);
+  if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter, { dataDir: options.dataDir });
   const search = openSqliteSearch(options.dataDir);
   let closed = false;
   return {

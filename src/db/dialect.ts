@@ -14,4 +14,9 @@ export interface DialectAdapter {
   readonly minTermLength: number;
   /** Lets the engine refresh planner statistics; cheap when nothing changed. */
   optimize(db: Kysely<any>): Promise<void>;
+  /**
+   * While `on`, content this connection deletes or overwrites is erased from the file rather than
+   * left in free space: for rewriting values that were stored in clear.
+   */
+  eraseOverwritten(db: Kysely<any>, on: boolean): Promise<void>;
 }

@@ -8,8 +8,14 @@ import * as m0005 from './migrations/0005-jobs.ts';
 import * as m0006 from './migrations/0006-exports.ts';
 import * as m0007 from './migrations/0007-alerts.ts';
 import * as m0008 from './migrations/0008-checkpoint-frontier.ts';
+import * as m0009 from './migrations/0009-sealed-webhook-urls.ts';
 
-type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter): Promise<void> };
+/** What a migration may need besides the database: where the data directory (and its key files) is. */
+export interface MigrationContext {
+  dataDir: string;
+}
+
+type MigrationModule = { up(db: Kysely<any>, adapter: DialectAdapter, context: MigrationContext): Promise<void> };
 
 /** Numbered migrations, in order. A new migration is a new file added here. */
 const migrations: Record<string, MigrationModule> = {
@@ -21,14 +27,15 @@ const migrations: Record<string, MigrationModule> = {
   '0006-exports': m0006,
   '0007-alerts': m0007,
   '0008-checkpoint-frontier': m0008,
+  '0009-sealed-webhook-urls': m0009,
 };
 
-function provider(adapter: DialectAdapter): MigrationProvider {
+function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {
   return {
     async getMigrations() {
       const result: Record<string, Migration> = {};
       for (const [name, module] of Object.entries(migrations)) {
-        result[name] = { up: (db) => module.up(db, adapter) };
+        result[name] = { up: (db) => module.up(db, adapter, context) };
       }
       return result;
     },
@@ -36,10 +43,10 @@ function provider(adapter: DialectAdapter): MigrationProvider {
 }
 
 /** Brings the schema to the newest migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>, adapter: DialectAdapter): Promise<void> {
+export async function migrateToLatest(db: Kysely<any>, adapter: DialectAdapter, context: MigrationContext): Promise<void> {
   // Migrations written on parallel branches may land out of name order; each is independent of the
   // others' tables, so one that sorts before an applied one still runs instead of refusing to start.
-  const migrator = new Migrator({ db, provider: provider(adapter), allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider: provider(adapter, context), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

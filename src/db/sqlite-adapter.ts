@@ -55,4 +55,8 @@ export const sqliteAdapter: DialectAdapter = {
   async optimize(db) {
     await sql`PRAGMA optimize`.execute(db);
   },
+
+  async eraseOverwritten(db, on) {
+    await sql.raw(`PRAGMA secure_delete = ${on ? 'ON' : 'OFF'}`).execute(db);
+  },
 };

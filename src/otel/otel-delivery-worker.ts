@@ -121,7 +121,8 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
         const delay = failureDelay(outcome, state.failures);
         state.nextAttemptAt = at + delay;
         await repo.recordError(orgId, at, outcome.status, outcome.message);
-        logger.warn({ orgId, status: outcome.status, error: outcome.message, retryInMs: delay }, 'otel export failed; will retry');
+        const failed = { orgId, status: outcome.status, error: outcome.message, detail: outcome.detail, retryInMs: delay };
+        logger.warn(failed, 'otel export failed; will retry');
         return false;
       }
       return true;
@@ -130,6 +131,8 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
 
   function failureDelay(outcome: Exclude<SendOutcome, { ok: true }>, failures: number): number {
     if (outcome.kind === 'http' && !TRANSIENT_STATUSES.has(outcome.status)) return PERMANENT_ERROR_RETRY_MS;
+    // The outbound policy is fixed until a restart; DNS may change, but not every few seconds.
+    if (outcome.kind === 'network' && outcome.reason === 'not_allowed') return PERMANENT_ERROR_RETRY_MS;
     return retryDelayMs({
       attempt: failures,
       baseMs: deps.retryBaseMs,

@@ -1,7 +1,7 @@
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
-import { otelExportViewSchema, putOtelExportSchema, testResultSchema } from './otel-export.schemas.ts';
+import { otelExportViewSchema, putOtelExportSchema, testOtelExportSchema, testResultSchema } from './otel-export.schemas.ts';
 import type { OtelExportService } from './otel-export.service.ts';
 
 /** GET/PUT /v1/otel-export and POST /v1/otel-export/test. */
@@ -22,8 +22,13 @@ export function otelExportRoutes(app: App, deps: { otelExport: OtelExportService
   });
 
   app.post('/v1/otel-export/test', {
-    schema: { ...common, summary: 'Send one marked test record to the configured destination', response: { 200: testResultSchema, ...errorResponses } },
+    schema: {
+      ...common,
+      summary: 'Send one marked test record to the configured destination, or to the one in the body',
+      body: testOtelExportSchema.nullish(),
+      response: { 200: testResultSchema, ...errorResponses },
+    },
     onRequest: adminOnly,
-    handler: async (request) => deps.otelExport.sendTest(request.principal!.orgId),
+    handler: async (request) => deps.otelExport.sendTest(request.principal!.orgId, request.body ?? undefined),
   });
 }

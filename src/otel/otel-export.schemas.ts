@@ -49,6 +49,16 @@ export const putOtelExportSchema = z.strictObject({
 
 export type PutOtelExport = z.infer<typeof putOtelExportSchema>;
 
+export const testOtelExportSchema = z
+  .strictObject({
+    endpoint_url: endpointUrlSchema,
+    headers: headersSchema.default({}),
+    protocol: protocolSchema.default('http/protobuf'),
+  })
+  .describe(`values to test instead of the stored ones (a form not saved yet); "${MASK}" header values use the stored ones`);
+
+export type TestOtelExport = z.infer<typeof testOtelExportSchema>;
+
 export const otelExportViewSchema = z.object({
   endpoint_url: z.string(),
   headers: z.record(z.string(), z.literal(MASK)),
@@ -80,6 +90,9 @@ export type OtelExportView = z.infer<typeof otelExportViewSchema>;
 export const testResultSchema = z.object({
   ok: z.boolean(),
   http_status: z.number().int().nullable(),
-  message: z.string().nullable(),
+  message: z
+    .string()
+    .nullable()
+    .describe('a short reason (HTTP status text, or e.g. "could not connect", "timed out"); never the receiver\'s body'),
   rejected_log_records: z.number().int(),
 });

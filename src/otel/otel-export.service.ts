@@ -7,8 +7,9 @@ import type { EventStore } from '../events/event-store.ts';
 import type { OrgService } from '../orgs/org.service.ts';
 import { orgResource, testLogRecord } from './log-record-mapping.ts';
 import type { DeliveryRow, DestinationRow, OtelExportRepo } from './otel-export.repo.ts';
-import { MASK, type OtelExportView, type PutOtelExport } from './otel-export.schemas.ts';
-import type { OtlpProtocol, OtlpSender } from './otlp-sender.ts';
+import { MASK, type OtelExportView, type PutOtelExport, type TestOtelExport } from './otel-export.schemas.ts';
+import type { OtlpProtocol, OtlpSender, SendOutcome } from './otlp-sender.ts';
+import { assertUrlAllowed, type OutboundClient } from '../outbound/outbound-client.ts';
 
 /** A destination as the worker needs it: header values decrypted. */
 export interface DeliveryTarget {
@@ -26,6 +27,8 @@ export interface OtelExportDeps {
   orgs: OrgService;
   secrets: SecretBox;
   sender: OtlpSender;
+  /** For the outbound policy's verdict on a URL being saved. */
+  outbound: OutboundClient;
   selfAudit: SelfAudit;
   /** Called after a configuration change, so the worker retries at once instead of after its backoff. */
   onConfigured?: (orgId: string) => void;
@@ -100,21 +103,36 @@ export function createOtelExportService(deps: OtelExportDeps) {
     return first === undefined ? lastSeq : first - 1;
   }
 
+  /** The header values to send: given ones as they are, "****" ones decrypted from the stored configuration. */
+  function headerValues(orgId: string, input: Record<string, string>, existing: DestinationRow | undefined) {
+    const stored = Object.entries(existing ? sealedHeaders(existing) : {});
+    const byLower = new Map(stored.map(([name, sealed]) => [name.toLowerCase(), { name, sealed }]));
+    const values: Record<string, string> = {};
+    for (const [name, value] of Object.entries(input)) {
+      if (value !== MASK) {
+        values[name] = value;
+        continue;
+      }
+      const old = byLower.get(name.toLowerCase());
+      if (!old) {
+        const problem = `is "${MASK}" but no value is stored for it; send the value`;
+        throw new ValidationError(`invalid request body: headers.${name} ${problem}`, [
+          { path: `headers.${name}`, field: `headers.${name}`, message: problem },
+        ]);
+      }
+      values[name] = secrets.open(old.sealed, headerContext(orgId, old.name));
+    }
+    return values;
+  }
+
   /** Replaces the configuration; masked header values keep the stored secret. Records `otel_export.configured`. */
   async function put(orgId: string, input: PutOtelExport, actor: Principal['actor'], request?: FastifyRequest): Promise<OtelExportView> {
+    assertUrlAllowed(deps.outbound, 'endpoint_url', input.endpoint_url);
     const existing = await repo.destination(orgId);
-    const oldSealed = existing ? sealedHeaders(existing) : {};
-    const oldByLower = new Map(Object.entries(oldSealed).map(([name, sealed]) => [name.toLowerCase(), { name, sealed }]));
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(input.headers)) {
-      if (value === MASK) {
-        const old = oldByLower.get(name.toLowerCase());
-        if (!old) throw new ValidationError(`invalid request body: headers.${name} is "${MASK}" but no value is stored for it`, [{ path: `headers.${name}`, field: `headers.${name}`, message: `is "${MASK}" but no value is stored for it; send the value` }]);
-        // Re-sealed under the new spelling of the name, since the name is part of the ciphertext's context.
-        headers[name] = secrets.seal(secrets.open(old.sealed, headerContext(orgId, old.name)), headerContext(orgId, name));
-      } else {
-        headers[name] = secrets.seal(value, headerContext(orgId, name));
-      }
+    // Sealed under the name as now spelled, since the name is part of the ciphertext's context.
+    for (const [name, value] of Object.entries(headerValues(orgId, input.headers, existing))) {
+      headers[name] = secrets.seal(value, headerContext(orgId, name));
     }
     // A new destination starts now unless told otherwise; an update keeps its place unless `start` is sent.
     const start = input.start ?? (existing ? undefined : 'now');
@@ -148,19 +166,30 @@ export function createOtelExportService(deps: OtelExportDeps) {
     return get(orgId);
   }
 
-  /** Sends one clearly marked test record to the configured destination (enabled or not) and reports the outcome. */
-  async function sendTest(orgId: string) {
+  /**
+   * Sends one clearly marked test record, enabled or not, to `input` (form values not saved yet) or
+   * else to the stored destination, through the same outbound policy as delivery. The answer gives
+   * a short reason, never the receiver's body.
+   */
+  async function sendTest(orgId: string, input?: TestOtelExport) {
     const row = await repo.destination(orgId);
-    if (!row) throw new NotFoundError('OTLP export configuration');
-    const t = target(row);
+    if (!input && !row) throw new NotFoundError('OTLP export configuration');
+    const to = input
+      ? { url: input.endpoint_url, protocol: input.protocol, headers: headerValues(orgId, input.headers, row) }
+      : target(row!);
     const org = await deps.orgs.byId(orgId);
-    const outcome = await deps.sender.send({ url: t.url, protocol: t.protocol, headers: t.headers, records: [testLogRecord(orgResource(org))] });
-    return outcome.ok
-      ? { ok: true, http_status: outcome.status, message: outcome.partialMessage, rejected_log_records: outcome.rejectedLogRecords }
-      : { ok: false, http_status: outcome.status, message: outcome.message, rejected_log_records: 0 };
+    const records = [testLogRecord(orgResource(org))];
+    return testResult(await deps.sender.send({ url: to.url, protocol: to.protocol, headers: to.headers, records }));
   }
 
   return { get, put, sendTest, target };
 }
 
 export type OtelExportService = ReturnType<typeof createOtelExportService>;
+
+function testResult(outcome: SendOutcome) {
+  if (!outcome.ok) return { ok: false, http_status: outcome.status, message: outcome.message, rejected_log_records: 0 };
+  const rejected = outcome.rejectedLogRecords;
+  const message = rejected > 0 ? 'the receiver rejected the test record (partial success)' : null;
+  return { ok: true, http_status: outcome.status, message, rejected_log_records: rejected };
+}

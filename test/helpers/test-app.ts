@@ -57,10 +57,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts the real server on 127.0.0.1 over a fresh SQLite file, with one organization and key. */
+/**
+ * Starts the real server on 127.0.0.1 over a fresh SQLite file, with one organization and key.
+ * Outbound requests may go to 127.0.0.1 (the loopback receivers) unless `outboundAllow` says otherwise.
+ */
 export async function startTestApp(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestApp> {
   const dataDir = (overrides.dataDir as string | undefined) ?? freshDataDir();
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, searchIndexIntervalMs: 20, ...overrides });
+  const defaults = { port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, searchIndexIntervalMs: 20, outboundAllow: '127.0.0.1/32' };
+  const config = loadConfig({}, { ...defaults, ...overrides });
   const app = await startApp(config, createLogger('silent'));
 
   async function createOrg(slug: string, scopes: Scope[] = ['events:write', 'events:read']): Promise<TestOrg> {
@@ -134,6 +138,26 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
 /** `name=value` of the cookie `name` set by a response, ready for a Cookie header. */
 export function cookieFrom(headers: Headers, name: string): string | undefined {
   return headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
+}
+
+/** Starts a new Auditum on the same data directory (the previous one must be closed), keeping the test's org and keys. */
+export async function reopenTestApp(t: TestApp): Promise<Pick<TestApp, 'app' | 'url' | 'request' | 'close'>> {
+  const config = loadConfig({}, { ...t.config, port: 0 });
+  const app = await startApp(config, createLogger('silent'));
+  const request: TestApp['request'] = async (method, urlPath, options = {}) => {
+    const key = options.key === undefined ? t.org.key : options.key;
+    const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}) };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const response = await fetch(`${app.url}${urlPath}`, { method, headers, body });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  };
+  const close = async () => {
+    await app.close();
+    fs.rmSync(t.dataDir, { recursive: true, force: true });
+  };
+  return { app, url: app.url, request, close };
 }
 
 /** A minimal valid event, with overrides. */
