@@ -125,6 +125,7 @@ export function createServices(database: Database, config: Config) {
   const otelHooks = { onConfigured: (_orgId: string) => {} };
   const secrets = createSecretBox({ dataDir: config.dataDir });
   const otelExport = createOtelExportService({
+    db: database.db,
     repo: otelRepo,
     store,
     orgs,
@@ -136,7 +137,7 @@ export function createServices(database: Database, config: Config) {
   });
   const alertRepo = createAlertRepo(database);
   const alerts = createAlertService({ db: database.db, repo: alertRepo, store, selfAudit, jobs, webhookMaxAttempts: config.alertWebhookMaxAttempts });
-  const alertWebhook = createAlertWebhookService({ repo: alertRepo, secrets, jobs, orgs, selfAudit, outbound });
+  const alertWebhook = createAlertWebhookService({ db: database.db, repo: alertRepo, secrets, jobs, orgs, selfAudit, outbound });
   // A new organization gets the default alert rules, enabled.
   orgs.onCreated((org, tx) => alerts.ensureDefaults(org.id, tx));
   const exportRepo = createExportRepo(database);

@@ -3,6 +3,7 @@ import type { Principal } from '../access/principal.ts';
 import type { SecretBox } from '../access/secret-box.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
@@ -16,6 +17,7 @@ import { sendWebhook } from './webhook-sender.ts';
 import { openWebhookUrl, sealWebhookUrl } from './webhook-url.ts';
 
 export interface AlertWebhookDeps {
+  db: Executor;
   repo: AlertRepo;
   secrets: SecretBox;
   jobs: JobQueue;
@@ -99,25 +101,23 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
       secret: secret ? secrets.seal(secret, secretContext(orgId)) : existing!.secret,
       updated_at: Date.now(),
     };
-    await repo.saveWebhook(row);
-    await deps.selfAudit(
-      orgId,
-      actor,
-      {
-        type: 'settings.updated',
-        action: `${existing ? 'Updated' : 'Configured'} the alert webhook${input.enabled ? '' : ' (disabled)'}${secret && existing ? '; new signing secret' : ''}`,
-        target: { type: 'alert_webhook', id: orgId },
-        // Scheme and host only: the path often is the hook's secret, and the log is readable with events:read.
-        metadata: {
-          setting: 'alert_webhook',
-          url: maskedUrl(url),
-          url_changed: urlChanged,
-          enabled: input.enabled,
-          secret_rotated: secret !== undefined,
-        },
+    const event = {
+      type: 'settings.updated',
+      action: `${existing ? 'Updated' : 'Configured'} the alert webhook${input.enabled ? '' : ' (disabled)'}${secret && existing ? '; new signing secret' : ''}`,
+      target: { type: 'alert_webhook', id: orgId },
+      // Scheme and host only: the path often is the hook's secret, and the log is readable with events:read.
+      metadata: {
+        setting: 'alert_webhook',
+        url: maskedUrl(url),
+        url_changed: urlChanged,
+        enabled: input.enabled,
+        secret_rotated: secret !== undefined,
       },
-      request,
-    );
+    };
+    await inTransaction(deps.db, async (tx) => {
+      await repo.saveWebhook(row, tx);
+      await deps.selfAudit(orgId, actor, event, request, tx);
+    });
     return view(row, secret);
   }
 

@@ -216,9 +216,9 @@ export function createAlertRepo(database: Database) {
 
   const webhook = (orgId: string) => db.selectFrom('alert_webhooks').selectAll().where('org_id', '=', orgId).executeTakeFirst();
 
-  async function saveWebhook(row: WebhookRow): Promise<void> {
+  async function saveWebhook(row: WebhookRow, tx?: Executor): Promise<void> {
     const { org_id: _o, ...rest } = row;
-    await db.insertInto('alert_webhooks').values(row).onConflict((oc) => oc.column('org_id').doUpdateSet(rest)).execute();
+    await on(tx).insertInto('alert_webhooks').values(row).onConflict((oc) => oc.column('org_id').doUpdateSet(rest)).execute();
   }
 
   return {

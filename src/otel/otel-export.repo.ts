@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 
 /** The rows this module owns (migration 0003-otel). */
 export interface OtelDestinationsTable {
@@ -50,8 +51,13 @@ export function createOtelExportRepo(database: Database) {
    * Writes the configuration (bumping its version) and, when `cursorSeq` is given, moves the
    * delivery cursor there; a new configuration also clears the recorded error, since it may fix it.
    */
-  async function saveDestination(row: Omit<DestinationRow, 'config_version'>, cursorSeq: number | undefined): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+  async function saveDestination(
+    row: Omit<DestinationRow, 'config_version'>,
+    cursorSeq: number | undefined,
+    tx?: Executor,
+  ): Promise<void> {
+    const on = tx ? tx.withTables<{ otel_destinations: OtelDestinationsTable; otel_delivery: OtelDeliveryTable }>() : db;
+    await inTransaction(on, async (trx) => {
       const existing = await trx.selectFrom('otel_destinations').select('config_version').where('org_id', '=', row.org_id).executeTakeFirst();
       const version = (existing?.config_version ?? 0) + 1;
       await trx

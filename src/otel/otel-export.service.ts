@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { SecretBox } from '../access/secret-box.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
+import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { OrgService } from '../orgs/org.service.ts';
@@ -22,6 +23,7 @@ export interface DeliveryTarget {
 }
 
 export interface OtelExportDeps {
+  db: Executor;
   repo: OtelExportRepo;
   store: EventStore;
   orgs: OrgService;
@@ -137,31 +139,34 @@ export function createOtelExportService(deps: OtelExportDeps) {
     // A new destination starts now unless told otherwise; an update keeps its place unless `start` is sent.
     const start = input.start ?? (existing ? undefined : 'now');
     const cursor = start === undefined ? undefined : await cursorFor(orgId, start);
-    await repo.saveDestination(
-      {
-        org_id: orgId,
+    const row = {
+      org_id: orgId,
+      endpoint_url: input.endpoint_url,
+      protocol: input.protocol,
+      headers: JSON.stringify(headers),
+      max_batch_size: input.max_batch_size,
+      enabled: input.enabled ? 1 : 0,
+      start: start ?? existing!.start,
+      updated_at: Date.now(),
+    };
+    const event = {
+      type: 'otel_export.configured',
+      action: `${existing ? 'Updated' : 'Configured'} OTLP log export to ${input.endpoint_url}${input.enabled ? '' : ' (disabled)'}`,
+      target: { type: 'otel_export', id: orgId },
+      // Header names only: values are secrets and never enter the log.
+      metadata: {
         endpoint_url: input.endpoint_url,
         protocol: input.protocol,
-        headers: JSON.stringify(headers),
         max_batch_size: input.max_batch_size,
-        enabled: input.enabled ? 1 : 0,
-        start: start ?? existing!.start,
-        updated_at: Date.now(),
+        enabled: input.enabled,
+        start: start ?? null,
+        header_names: Object.keys(headers),
       },
-      cursor,
-    );
-    await deps.selfAudit(
-      orgId,
-      actor,
-      {
-        type: 'otel_export.configured',
-        action: `${existing ? 'Updated' : 'Configured'} OTLP log export to ${input.endpoint_url}${input.enabled ? '' : ' (disabled)'}`,
-        target: { type: 'otel_export', id: orgId },
-        // Header names only: values are secrets and never enter the log.
-        metadata: { endpoint_url: input.endpoint_url, protocol: input.protocol, max_batch_size: input.max_batch_size, enabled: input.enabled, start: start ?? null, header_names: Object.keys(headers) },
-      },
-      request,
-    );
+    };
+    await inTransaction(deps.db, async (tx) => {
+      await repo.saveDestination(row, cursor, tx);
+      await deps.selfAudit(orgId, actor, event, request, tx);
+    });
     deps.onConfigured?.(orgId);
     return get(orgId);
   }
