@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sql } from 'kysely';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createServices } from '../src/main.ts';
@@ -97,15 +96,8 @@ async function main() {
   const t0 = performance.now();
   await services.indexer.catchUp();
   const trigramSeconds = (performance.now() - t0) / 1000;
-  const sample = Math.min(TOTAL, 100_000);
-  await sql`CREATE VIRTUAL TABLE bench_unicode USING fts5(doc, content='', tokenize='unicode61')`.execute(database.db);
-  const t1 = performance.now();
-  await sql`INSERT INTO bench_unicode(rowid, doc) SELECT pk, ${database.adapter.searchDocument()} FROM events ORDER BY pk LIMIT ${sample}`.execute(database.db);
-  const unicodeSeconds = (performance.now() - t1) / 1000;
-  await sql`DROP TABLE bench_unicode`.execute(database.db);
   console.log('\nFull-text index (built in the background, never in the ingest transaction)');
   console.log(`  trigram (substring search):  ${fmt((trigramSeconds / TOTAL) * 1e6, 1)} us/event  (${fmt(TOTAL / trigramSeconds)} events/s)`);
-  console.log(`  unicode61 (words only):      ${fmt((unicodeSeconds / sample) * 1e6, 1)} us/event  (for comparison, ${fmt(sample)} events)`);
   console.log(`  storage insert without FTS:  ${fmt(1e6 / baselineRate, 1)} us/event`);
   await database.close();
 

@@ -4,7 +4,8 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
-import { openSqliteSearch, type SqliteSearch } from './sqlite-search.ts';
+import type { SearchIndex } from './search-index.ts';
+import { openSqliteSearch } from './sqlite-search.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Tables } from './tables.ts';
 
@@ -14,7 +15,7 @@ export interface Database {
   db: Db;
   adapter: DialectAdapter;
   /** The full-text index (a separate file, written only by the indexer). */
-  search: SqliteSearch;
+  search: SearchIndex;
   /** Closes the connection; safe to call twice. */
   close(): Promise<void>;
 }
@@ -85,7 +86,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async close() {
       if (closed) return;
       closed = true;
-      search.close();
+      await search.close();
       await db.destroy();
     },
   };

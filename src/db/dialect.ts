@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 
 /**
  * Everything that differs between database engines, declared in one place.
@@ -8,10 +8,6 @@ export interface DialectAdapter {
   readonly name: 'sqlite';
   /** Creates the events table keyed by the caller-assigned, time-ordered integer `pk`. */
   createEventsTable(db: Kysely<any>): Promise<void>;
-  /** The text searched for an event, as an SQL expression over the `events` row. */
-  searchDocument(): RawBuilder<string>;
-  /** Shortest term the full-text index can answer; shorter terms are matched by scanning. */
-  readonly minTermLength: number;
   /** Lets the engine refresh planner statistics; cheap when nothing changed. */
   optimize(db: Kysely<any>): Promise<void>;
   /**

@@ -4,7 +4,6 @@ import type { DialectAdapter } from './dialect.ts';
 /** SQLite: the events table; full-text search lives in sqlite-search.ts (its own file). */
 export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
-  minTermLength: 3,
 
   async createEventsTable(db) {
     await db.schema
@@ -41,15 +40,6 @@ export const sqliteAdapter: DialectAdapter = {
       .addColumn('prev_hash', 'text', (c) => c.notNull())
       .addColumn('hash', 'text', (c) => c.notNull())
       .execute();
-  },
-
-  searchDocument() {
-    const parts = [
-      'type', 'action', 'actor_id', 'actor_email', 'actor_name', 'obo_id', 'obo_email',
-      'project_id', 'project_name', 'target_type', 'target_id', 'target_name', 'ip', 'user_agent',
-      'req_method', 'req_path', 'req_body', 'req_response', 'metadata',
-    ].map((column) => `coalesce(events.${column}, '')`);
-    return sql<string>`${sql.raw(parts.join(" || char(10) || "))}`;
   },
 
   async optimize(db) {

@@ -1,4 +1,6 @@
 import type { Database } from '../db/database.ts';
+import { searchText } from '../query/event-filter.ts';
+import { rowToEntry } from './entry-mapping.ts';
 
 /**
  * Keeps the full-text index behind the write path. Ingest never touches it: this indexer
@@ -6,25 +8,27 @@ import type { Database } from '../db/database.ts';
  * searches scan the few entries above that mark themselves.
  */
 export function createSearchIndexer(database: Database, options: { batchSize: number }) {
-  const { db, adapter, search } = database;
+  const { db, search } = database;
 
   /** Indexes up to one batch per organization that is behind; returns how many events it added. */
   async function step(): Promise<number> {
     let added = 0;
     const heads = await db.selectFrom('chain_heads').select(['org_id', 'last_seq']).execute();
     for (const head of heads) {
-      const from = search.indexedSeq(head.org_id);
+      const from = await search.indexedSeq(head.org_id);
       if (head.last_seq <= from) continue;
-      const docs = await db
+      const rows = await db
         .selectFrom('events')
-        .select(['pk', 'seq', adapter.searchDocument().as('doc')])
+        .selectAll()
         .where('org_id', '=', head.org_id)
         .where('seq', '>', from)
         .orderBy('seq')
         .limit(options.batchSize)
         .execute();
-      if (docs.length === 0) continue;
-      search.add(head.org_id, docs);
+      if (rows.length === 0) continue;
+      // The document is the entry's searchText: the one definition of what `q` matches.
+      const docs = rows.map((row) => ({ pk: row.pk, seq: row.seq, doc: searchText(rowToEntry(row)) }));
+      await search.add(head.org_id, docs);
       added += docs.length;
     }
     return added;

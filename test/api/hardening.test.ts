@@ -228,4 +228,18 @@ describe('hardening: input that must be refused, and actions that commit with th
     const refused = closedEarly.filter(Boolean).length;
     assert.ok(refused >= 10, `${refused} of 30 connections were closed past the cap of 20`);
   });
+
+  it('search folds non-ASCII case alike for indexed entries and for the unindexed tail', async () => {
+    const first = await t.request('POST', '/v1/events', { body: sampleEvent({ action: 'Zugriff durch ÖLGESELLSCHAFT' }) });
+    assert.equal(first.status, 201);
+    await t.app.services.indexer.catchUp();
+    const second = await t.request('POST', '/v1/events', { body: sampleEvent({ action: 'zweiter zugriff, ölgesellschaft' }) });
+    assert.equal(second.status, 201);
+    for (const q of ['ölgesellschaft', 'ÖLGESELLSCHAFT', 'ÖlGesellschaft zugriff']) {
+      const res = await t.request('GET', `/v1/events?q=${encodeURIComponent(q)}`);
+      assert.equal(res.status, 200);
+      const ids = res.body.events.map((e: { id: string }) => e.id).sort();
+      assert.deepEqual(ids, [first.body.events[0].id, second.body.events[0].id].sort(), q);
+    }
+  });
 });
