@@ -43,7 +43,7 @@ const stdio: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => 
 
 /** Runs one CLI command against a fresh service graph over the configured data dir. */
 async function withServices<T>(config: Config, run: (services: Services) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ dataDir: config.dataDir, sync: config.sqliteSync });
+  const database = await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync });
   try {
     return await run(createServices(database, config));
   } finally {

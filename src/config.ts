@@ -51,6 +51,8 @@ export const configSchema = z.object({
   port: intFromString(0, 65535).default(8080),
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
+  /** postgres://user:password@host:port/database: run on PostgreSQL instead of the SQLite file in the data dir. */
+  databaseUrl: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. */
   bodyLimit: intFromString(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -120,6 +122,7 @@ export const envNames: Record<keyof Config, string> = {
   port: 'PORT',
   host: 'HOST',
   dataDir: 'AUDITUM_DATA_DIR',
+  databaseUrl: 'AUDITUM_DATABASE_URL',
   logLevel: 'AUDITUM_LOG_LEVEL',
   bodyLimit: 'AUDITUM_BODY_LIMIT',
   requestTimeoutMs: 'AUDITUM_REQUEST_TIMEOUT_MS',

@@ -35,7 +35,7 @@ import { openSigningKeys } from './integrity/signing-keys.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
 import { startRetentionSchedule } from './retention/retention-schedule.ts';
-import { startSearchIndexThread } from './events/search-index-thread.ts';
+import { startSearchIndexing } from './events/search-indexing.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { startJobRunner, type JobHandler } from './jobs/job-runner.ts';
 import { createLogger } from './log.ts';
@@ -163,7 +163,7 @@ export interface RunningApp {
 
 /** Composition root: config -> database -> services -> HTTP server + background tasks. */
 export async function startApp(config: Config, logger: FastifyBaseLogger = createLogger(config.logLevel)): Promise<RunningApp> {
-  const database = await openDatabase({ dataDir: config.dataDir, sync: config.sqliteSync });
+  const database = await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync });
   const services = createServices(database, config);
   const auth = createAuthGuard({
     bearer: [async (token) => (token.startsWith('adt_') ? services.apiKeys.authenticate(token) : null), services.tokens.authenticate],
@@ -253,7 +253,12 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   const tasks = [
     blockedSignIns,
     startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
-    startSearchIndexThread({ dataDir: config.dataDir, sync: config.sqliteSync, batchSize: config.searchIndexBatch, intervalMs: config.searchIndexIntervalMs }, logger),
+    startSearchIndexing(database, services.indexer, {
+      dataDir: config.dataDir,
+      sync: config.sqliteSync,
+      batchSize: config.searchIndexBatch,
+      intervalMs: config.searchIndexIntervalMs,
+    }, logger),
     otelWorker,
     alertWorker,
     startExportSweep({ exports: services.exports, intervalMs: EXPORT_SWEEP_INTERVAL_MS, logger }),

@@ -7,6 +7,7 @@ import { sqliteAdapter } from './sqlite-adapter.ts';
 import type { SearchIndex } from './search-index.ts';
 import { openSqliteSearch } from './sqlite-search.ts';
 import { migrateToLatest } from './migrate.ts';
+import { openPostgresDatabase } from './postgres.ts';
 import type { Tables } from './tables.ts';
 
 export type Db = Kysely<Tables>;
@@ -22,6 +23,8 @@ export interface Database {
 
 export interface DatabaseOptions {
   dataDir: string;
+  /** A postgres:// URL: the database is PostgreSQL; without it, the SQLite file in the data dir. */
+  url?: string;
   sync: 'full' | 'normal';
   /** Set on secondary connections (worker threads): the opener has already migrated. */
   skipMigrations?: boolean;
@@ -64,8 +67,12 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Opens (creating and migrating on first use) the SQLite database `auditum.db` in the data dir. */
+/**
+ * Opens the configured database, creating and migrating it on first use: PostgreSQL when a URL is
+ * given, else the SQLite file `auditum.db` in the data dir.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgresDatabase({ url: options.url, dataDir: options.dataDir, skipMigrations: options.skipMigrations });
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'auditum.db');
   const handle = new SQLite(file);

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-exports.ts';
 import * as m0007 from './migrations/0007-alerts.ts';
 import * as m0008 from './migrations/0008-checkpoint-frontier.ts';
 import * as m0009 from './migrations/0009-sealed-webhook-urls.ts';
+import * as m0010 from './migrations/0010-search-tables.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -28,6 +29,7 @@ const migrations: Record<string, MigrationModule> = {
   '0007-alerts': m0007,
   '0008-checkpoint-frontier': m0008,
   '0009-sealed-webhook-urls': m0009,
+  '0010-search-tables': m0010,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {

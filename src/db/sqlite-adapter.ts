@@ -1,46 +1,33 @@
 import { sql } from 'kysely';
 import type { DialectAdapter } from './dialect.ts';
+import { EVENT_COLUMNS } from './event-columns.ts';
 
-/** SQLite: the events table; full-text search lives in sqlite-search.ts (its own file). */
+const TYPES = { text: 'text', int: 'integer', bigint: 'integer' } as const;
+
+/**
+ * SQLite: one writer at a time (transactions begin IMMEDIATE), so a read-then-write needs no row
+ * lock and the events key can be global. The full-text index lives in its own file (sqlite-search.ts).
+ */
 export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
+  keyPerOrganization: false,
+  indexInWorkerThread: true,
+  uniqueEventIndexes: true,
 
   async createEventsTable(db) {
-    await db.schema
-      .createTable('events')
-      .addColumn('pk', 'integer', (c) => c.primaryKey())
-      .addColumn('org_id', 'text', (c) => c.notNull())
-      .addColumn('id', 'text', (c) => c.notNull())
-      .addColumn('seq', 'integer', (c) => c.notNull())
-      .addColumn('type', 'text', (c) => c.notNull())
-      .addColumn('category', 'text', (c) => c.notNull())
-      .addColumn('action', 'text')
-      .addColumn('result', 'text', (c) => c.notNull())
-      .addColumn('actor_id', 'text', (c) => c.notNull())
-      .addColumn('actor_type', 'text', (c) => c.notNull())
-      .addColumn('actor_email', 'text')
-      .addColumn('actor_name', 'text')
-      .addColumn('obo_id', 'text')
-      .addColumn('obo_email', 'text')
-      .addColumn('project_id', 'text')
-      .addColumn('project_name', 'text')
-      .addColumn('target_type', 'text')
-      .addColumn('target_id', 'text')
-      .addColumn('target_name', 'text')
-      .addColumn('ip', 'text')
-      .addColumn('user_agent', 'text')
-      .addColumn('req_method', 'text')
-      .addColumn('req_path', 'text')
-      .addColumn('req_status', 'integer')
-      .addColumn('req_body', 'text')
-      .addColumn('req_response', 'text')
-      .addColumn('metadata', 'text')
-      .addColumn('occurred_at', 'integer', (c) => c.notNull())
-      .addColumn('received_at', 'integer', (c) => c.notNull())
-      .addColumn('prev_hash', 'text', (c) => c.notNull())
-      .addColumn('hash', 'text', (c) => c.notNull())
-      .execute();
+    let table = db.schema.createTable('events').addColumn('pk', 'integer', (c) => c.primaryKey());
+    for (const { name, type, notNull } of EVENT_COLUMNS) {
+      table = table.addColumn(name, TYPES[type], (c) => (notNull ? c.notNull() : c));
+    }
+    await table.execute();
   },
+
+  async createSearchTables() {},
+
+  async preparePartitions() {},
+
+  forUpdate: (query) => query,
+  forClaim: (query) => query,
 
   async optimize(db) {
     await sql`PRAGMA optimize`.execute(db);

@@ -12,7 +12,7 @@ import {
 } from '../query/event-filter.ts';
 import type { Entry } from './event.schemas.ts';
 import { rowToEntry, type EventRow } from './entry-mapping.ts';
-import { PK_SLOTS } from './event-store.ts';
+import { PK_SLOTS } from '../db/event-keys.ts';
 
 export type { EventFilter } from '../query/event-filter.ts';
 

@@ -1,6 +1,9 @@
+import type { SelectQueryBuilder } from 'kysely';
 import { ConflictError } from '../errors.ts';
+import type { Tables } from '../db/tables.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.ts';
+import { PK_SLOTS } from '../db/event-keys.ts';
 import { afterCommit, inTransaction, type Executor } from '../db/unit-of-work.ts';
 import type { Entry, EventInput } from './event.schemas.ts';
 import { buildEntry, entryToRow, rowToEntry, type NewEventRow } from './entry-mapping.ts';
@@ -15,14 +18,31 @@ export interface AppendResult {
 
 /** Rows per INSERT statement: well under SQLite's bound-parameter limit. */
 const INSERT_CHUNK = 500;
-/** Keys per millisecond: pk = occurred_at_ms * 1024 + slot, a safe integer until the year 2248. */
-export const PK_SLOTS = 1024;
+export { PK_SLOTS } from '../db/event-keys.ts';
 /** How far (ms) a key may move past its millisecond when that millisecond's slots are all taken. */
 const MAX_SPILL_MS = 1000;
 
 /** The events table's writer and point reader: appends to each organization's hash chain. */
 export function createEventStore(database: Database) {
-  const { db } = database;
+  const { db, adapter } = database;
+
+  /** The chain head, created at seq 0 on first use, under a row lock where the engine needs one. */
+  async function lockHead(trx: Executor, orgId: string): Promise<{ last_seq: number; last_hash: string }> {
+    const read = () =>
+      adapter.forUpdate(trx.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId)).executeTakeFirst();
+    const found = await read();
+    if (found) return found;
+    await trx
+      .insertInto('chain_heads')
+      .values({ org_id: orgId, last_seq: 0, last_hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column('org_id').doNothing())
+      .execute();
+    return (await read())!;
+  }
+
+  /** Key lookups are per organization where the key is (DialectAdapter.keyPerOrganization). */
+  const keyScope = <Q extends SelectQueryBuilder<Tables, 'events', {}>>(query: Q, orgId: string): Q =>
+    adapter.keyPerOrganization ? (query.where('org_id', '=', orgId) as Q) : query;
   const listeners = new Set<(orgId: string, lastSeq: number) => void>();
 
   /**
@@ -38,6 +58,9 @@ export function createEventStore(database: Database) {
   ): Promise<AppendResult[]> {
     const receivedAt = options.receivedAt ?? Date.now();
     return inTransaction(options.tx ?? db, async (trx) => {
+      // First the organization's chain head, locked for the rest of the transaction: appends of one
+      // organization take turns here (ids, seqs and keys below are read under that lock), others do not wait.
+      const head = await lockHead(trx, orgId);
       const clientIds = [...new Set(inputs.map((e) => e.id).filter((id): id is string => id !== undefined))];
       const known = new Map<string, AppendResult>();
       for (let i = 0; i < clientIds.length; i += INSERT_CHUNK) {
@@ -50,9 +73,8 @@ export function createEventStore(database: Database) {
         for (const row of rows) known.set(row.id, { id: row.id, seq: row.seq, hash: row.hash, duplicate: true });
       }
 
-      const head = await trx.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId).executeTakeFirst();
-      let seq = head?.last_seq ?? 0;
-      let prevHash = head?.last_hash ?? GENESIS_HASH;
+      let seq = head.last_seq;
+      let prevHash = head.last_hash;
       const out: AppendResult[] = [];
       const rows: NewEventRow[] = [];
       const nextSlot = new Map<number, number>();
@@ -61,8 +83,7 @@ export function createEventStore(database: Database) {
         for (let at = ms; at < ms + MAX_SPILL_MS; at++) {
           let slot = nextSlot.get(at);
           if (slot === undefined) {
-            const taken = await trx
-              .selectFrom('events')
+            const taken = await keyScope(trx.selectFrom('events'), orgId)
               .select((eb) => eb.fn.max('pk').as('max'))
               .where('pk', '>=', at * PK_SLOTS)
               .where('pk', '<', (at + 1) * PK_SLOTS)
@@ -82,7 +103,7 @@ export function createEventStore(database: Database) {
       const occupied = new Set<number>();
       for (let i = 0; i < millis.length; i += INSERT_CHUNK) {
         const firstSlots = millis.slice(i, i + INSERT_CHUNK).map((ms) => ms * PK_SLOTS);
-        const rows = await trx.selectFrom('events').select('pk').where('pk', 'in', firstSlots).execute();
+        const rows = await keyScope(trx.selectFrom('events'), orgId).select('pk').where('pk', 'in', firstSlots).execute();
         for (const row of rows) occupied.add(Math.floor(row.pk / PK_SLOTS));
       }
       for (const ms of millis) if (!occupied.has(ms)) nextSlot.set(ms, 0);

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../db/database.ts';
-import { inTransaction, type Executor } from '../db/unit-of-work.ts';
+import type { Executor } from '../db/unit-of-work.ts';
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -86,30 +86,34 @@ export function createJobRepo(database: Database) {
 
   /**
    * Takes the next due job of the given kinds: a queued one whose time has come, or a running one
-   * whose lease ran out (its worker died). The lease and attempt count are set in the same
-   * transaction, so two runners never take the same job.
+   * whose lease ran out (its worker died). One UPDATE ... RETURNING sets the lease and the attempt;
+   * the row is picked with FOR UPDATE SKIP LOCKED where the engine has it, so runners on several
+   * servers never take the same job nor wait for each other.
    */
   async function claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
     if (kinds.length === 0) return undefined;
-    return inTransaction(db, async (trx) => {
-      const due = await trx
-        .selectFrom('jobs')
-        .selectAll()
-        .where('kind', 'in', kinds)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
-          ]),
-        )
-        .orderBy('run_at')
-        .limit(1)
-        .executeTakeFirst();
-      if (!due) return undefined;
-      const claimed: JobsTable = { ...due, state: 'running', attempts: due.attempts + 1, locked_until: now + leaseMs, updated_at: now };
-      await trx.updateTable('jobs').set({ state: 'running', attempts: claimed.attempts, locked_until: claimed.locked_until, updated_at: now }).where('id', '=', due.id).execute();
-      return toJob(claimed);
-    });
+    const row = await db
+      .updateTable('jobs')
+      .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, updated_at: now }))
+      .where('id', '=', (eb) =>
+        database.adapter.forClaim(
+          eb
+            .selectFrom('jobs')
+            .select('id')
+            .where('kind', 'in', kinds)
+            .where((w) =>
+              w.or([
+                w.and([w('state', '=', 'queued'), w('run_at', '<=', now)]),
+                w.and([w('state', '=', 'running'), w('locked_until', '<', now)]),
+              ]),
+            )
+            .orderBy('run_at')
+            .limit(1),
+        ),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
   }
 
   /** Extends a running job's lease; false when the job is no longer running (cancelled meanwhile). */

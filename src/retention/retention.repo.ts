@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { inTransaction, type Executor } from '../db/unit-of-work.ts';
-import { PK_SLOTS } from '../events/event-store.ts';
+import { PK_SLOTS } from '../db/event-keys.ts';
 import { extendRange, leafHash, type CompactRange } from '../integrity/merkle-tree.ts';
 
 export const DEFAULT_RETENTION_DAYS = 365;

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { sampleEvent, startTestApp, type Session, type TestApp } from '../helpers/test-app.ts';
+import { failEntriesOfType } from '../helpers/test-database.ts';
 
 /** How many entries of `type` the organization's log holds. */
 async function count(t: TestApp, orgId: string, type: string): Promise<number> {
   return (await t.app.services.query.list(orgId, { types: [type] }, 500)).entries.length;
-}
-
-/**
- * Makes the database refuse to store entries of `type` (a trigger), so the self-audit entry of an
- * action fails after the action's own writes: the unit of work must take those back.
- */
-function failEntriesOfType(t: TestApp, type: string): () => void {
-  const handle = new Database(path.join(t.dataDir, 'auditum.db'));
-  const name = `fail_${type.replace(/\W/g, '_')}`;
-  handle.exec(`CREATE TRIGGER ${name} BEFORE INSERT ON events WHEN NEW.type = '${type}' BEGIN SELECT RAISE(ABORT, 'injected'); END`);
-  return () => {
-    handle.exec(`DROP TRIGGER ${name}`);
-    handle.close();
-  };
 }
 
 describe('hardening: input that must be refused, and actions that commit with their record or not at all', () => {
@@ -109,12 +94,12 @@ describe('hardening: input that must be refused, and actions that commit with th
     ];
     for (const { type, send, unchanged } of cases) {
       const before = await unchanged();
-      const restore = failEntriesOfType(t, type);
+      const restore = await failEntriesOfType(t.config, type);
       try {
         const res = await send();
         assert.ok(res.status >= 500, `${type}: the action failed (${res.status})`);
       } finally {
-        restore();
+        await restore();
       }
       assert.deepEqual(await unchanged(), before, `${type}: nothing of the action was kept`);
       assert.equal(await count(t, t.org.id, type), 0, `${type}: no entry`);
@@ -124,11 +109,11 @@ describe('hardening: input that must be refused, and actions that commit with th
   it('a viewer whose first read could not be recorded is not let through unrecorded', async () => {
     const minted = await t.request('POST', '/v1/viewer-tokens', { as: owner, body: { viewer: { id: 'viewer-7' } } });
     assert.equal(minted.status, 201);
-    const restore = failEntriesOfType(t, 'audit_log.viewed');
+    const restore = await failEntriesOfType(t.config, 'audit_log.viewed');
     try {
       assert.ok((await t.request('GET', '/v1/events', { key: minted.body.token })).status >= 500);
     } finally {
-      restore();
+      await restore();
     }
     assert.equal((await t.request('GET', '/v1/events', { key: minted.body.token })).status, 200);
     const viewed = (await t.app.services.query.list(t.org.id, { types: ['audit_log.viewed'], actor: 'viewer-7' }, 10)).entries;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startApp, type RunningApp } from '../../src/main.ts';
 import { createLogger } from '../../src/log.ts';
+import { dropDatabase, freshDatabaseUrl } from './test-database.ts';
 import type { Scope } from '../../src/access/principal.ts';
 import type { Role } from '../../src/db/tables.ts';
 
@@ -58,12 +59,22 @@ export interface TestApp {
 }
 
 /**
- * Starts the real server on 127.0.0.1 over a fresh SQLite file, with one organization and key.
+ * Starts the real server on 127.0.0.1 over a fresh database of the run's dialect (a SQLite file in
+ * the data dir, or a new PostgreSQL database), with one organization and key.
  * Outbound requests may go to 127.0.0.1 (the loopback receivers) unless `outboundAllow` says otherwise.
  */
 export async function startTestApp(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestApp> {
   const dataDir = (overrides.dataDir as string | undefined) ?? freshDataDir();
-  const defaults = { port: 0, host: '127.0.0.1', logLevel: 'silent', dataDir, searchIndexIntervalMs: 20, outboundAllow: '127.0.0.1/32' };
+  const databaseUrl = 'databaseUrl' in overrides ? (overrides.databaseUrl as string | undefined) : await freshDatabaseUrl();
+  const defaults = {
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+    dataDir,
+    databaseUrl,
+    searchIndexIntervalMs: 20,
+    outboundAllow: '127.0.0.1/32',
+  };
   const config = loadConfig({}, { ...defaults, ...overrides });
   const app = await startApp(config, createLogger('silent'));
 
@@ -131,6 +142,7 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
     async close() {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabase(databaseUrl);
     },
   };
 }
@@ -156,6 +168,7 @@ export async function reopenTestApp(t: TestApp): Promise<Pick<TestApp, 'app' | '
   const close = async () => {
     await app.close();
     fs.rmSync(t.dataDir, { recursive: true, force: true });
+    await dropDatabase(t.config.databaseUrl);
   };
   return { app, url: app.url, request, close };
 }

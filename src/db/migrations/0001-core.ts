@@ -42,8 +42,11 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
   for (const [name, columns] of Object.entries(indexes)) {
     await db.schema.createIndex(name).on('events').columns(columns).execute();
   }
-  await db.schema.createIndex('events_seq').on('events').columns(['org_id', 'seq']).unique().execute();
-  await db.schema.createIndex('events_id').on('events').columns(['org_id', 'id']).unique().execute();
+  // Unique where the engine allows it (see DialectAdapter.uniqueEventIndexes); the chain lock keeps them unique anyway.
+  for (const [name, columns] of [['events_seq', ['org_id', 'seq']], ['events_id', ['org_id', 'id']]] as const) {
+    const index = db.schema.createIndex(name).on('events').columns([...columns]);
+    await (adapter.uniqueEventIndexes ? index.unique() : index).execute();
+  }
 
   await db.schema
     .createTable('chain_heads')

@@ -1,0 +1,57 @@
+import { sql, type Kysely } from 'kysely';
+import type { SearchIndex } from './search-index.ts';
+import { inTransaction } from './unit-of-work.ts';
+
+interface SearchTables {
+  search_docs: { org_id: string; pk: number; doc: string };
+  search_state: { org_id: string; indexed_seq: number };
+}
+
+/** A term as a LIKE pattern that matches it as a substring, with LIKE's own characters taken literally. */
+const containing = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * PostgreSQL's full-text index: each entry's searchText in `search_docs`, under a GIN trigram
+ * index on (org_id, doc), so candidates are found per organization and never crowded out by
+ * another's. Documents and terms arrive case-folded; LIKE compares them as they are, so a match
+ * is exactly "the term is a substring of the text", as on SQLite.
+ */
+export function createPostgresSearch(database: Kysely<any>): SearchIndex {
+  const db = database as Kysely<SearchTables>;
+  return {
+    minTermLength: 3,
+    async indexedSeq(orgId) {
+      const row = await db.selectFrom('search_state').select('indexed_seq').where('org_id', '=', orgId).executeTakeFirst();
+      return row?.indexed_seq ?? 0;
+    },
+    async candidates(orgId, terms, limit, beforePk = Number.MAX_SAFE_INTEGER) {
+      let query = db.selectFrom('search_docs').select('pk').where('org_id', '=', orgId).where('pk', '<', beforePk);
+      for (const term of terms) query = query.where(sql<boolean>`doc like ${containing(term)}`);
+      const rows = await query.orderBy('pk', 'desc').limit(limit).execute();
+      return rows.map((row) => row.pk);
+    },
+    async add(orgId, docs) {
+      if (docs.length === 0) return;
+      const seq = docs[docs.length - 1]!.seq;
+      await inTransaction(db, async (trx) => {
+        await trx
+          .insertInto('search_docs')
+          .values(docs.map((d) => ({ org_id: orgId, pk: d.pk, doc: d.doc })))
+          .onConflict((oc) => oc.columns(['org_id', 'pk']).doNothing())
+          .execute();
+        await trx
+          .insertInto('search_state')
+          .values({ org_id: orgId, indexed_seq: seq })
+          .onConflict((oc) => oc.column('org_id').doUpdateSet({ indexed_seq: seq }))
+          .execute();
+      });
+    },
+    async remove(orgId, pks) {
+      for (let i = 0; i < pks.length; i += 1000) {
+        await db.deleteFrom('search_docs').where('org_id', '=', orgId).where('pk', 'in', pks.slice(i, i + 1000)).execute();
+      }
+    },
+    // The index shares the database's pool, which the database closes.
+    async close() {},
+  };
+}

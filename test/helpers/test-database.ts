@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+/** The database the test run uses: scripts/run-tests.mjs runs the suite once per dialect. */
+export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.AUDITUM_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+
+function adminUrl(): string {
+  const url = process.env.AUDITUM_TEST_DATABASE_URL;
+  if (!url) throw new Error('AUDITUM_TEST_DIALECT=postgres needs AUDITUM_TEST_DATABASE_URL (scripts/run-tests.mjs sets both)');
+  return url;
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(adminUrl());
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, empty database for one test app: a new PostgreSQL database, or undefined on SQLite (the data dir holds the file). */
+export async function freshDatabaseUrl(): Promise<string | undefined> {
+  if (TEST_DIALECT === 'sqlite') return undefined;
+  const name = `auditum_test_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a database made by freshDatabaseUrl (connections still open are ended). */
+export async function dropDatabase(url: string | undefined): Promise<void> {
+  if (!url) return;
+  const name = new URL(url).pathname.slice(1);
+  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/** Environment for a server or CLI process of a test: the database to use besides the data dir. */
+export function databaseEnv(url: string | undefined): Record<string, string> {
+  return url ? { AUDITUM_DATABASE_URL: url } : {};
+}
+
+/**
+ * Raw SQL on a test's database, for tests that tamper with stored rows or inject faults: the one
+ * way to reach around Auditum, on both engines. Write `?` placeholders; they become $1.. on PostgreSQL.
+ */
+export interface RawSql {
+  run(statement: string, params?: unknown[]): Promise<void>;
+  all<T = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openRawSql(target: { dataDir: string; databaseUrl?: string }): Promise<RawSql> {
+  if (!target.databaseUrl) {
+    const handle = new Database(path.join(target.dataDir, 'auditum.db'));
+    return {
+      async run(statement, params = []) {
+        handle.prepare(statement).run(...params);
+      },
+      async all<T>(statement: string, params: unknown[] = []) {
+        return handle.prepare(statement).all(...params) as T[];
+      },
+      async close() {
+        handle.close();
+      },
+    };
+  }
+  const client = new pg.Client(target.databaseUrl);
+  await client.connect();
+  const numbered = (statement: string) => {
+    let n = 0;
+    return statement.replace(/\?/g, () => `$${++n}`);
+  };
+  return {
+    async run(statement, params = []) {
+      await client.query(numbered(statement), params);
+    },
+    async all<T>(statement: string, params: unknown[] = []) {
+      return (await client.query(numbered(statement), params)).rows as T[];
+    },
+    async close() {
+      await client.end();
+    },
+  };
+}
+
+/**
+ * Makes the database refuse to store entries of `type` (a trigger), so an action's self-audit entry
+ * fails after the action's own writes. Returns the undo.
+ */
+export async function failEntriesOfType(target: { dataDir: string; databaseUrl?: string }, type: string): Promise<() => Promise<void>> {
+  const raw = await openRawSql(target);
+  const name = `fail_${type.replace(/\W/g, '_')}`;
+  if (!target.databaseUrl) {
+    await raw.run(`CREATE TRIGGER ${name} BEFORE INSERT ON events WHEN NEW.type = '${type}' BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+  } else {
+    await raw.run(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW.type = '${type}' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$`);
+    await raw.run(`CREATE TRIGGER ${name} BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  }
+  return async () => {
+    await raw.run(target.databaseUrl ? `DROP TRIGGER ${name} ON events` : `DROP TRIGGER ${name}`);
+    if (target.databaseUrl) await raw.run(`DROP FUNCTION ${name}()`);
+    await raw.close();
+  };
+}
