@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import type { Role } from '../db/tables.ts';
-import { AppError, AuthError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { AppError, AuthError, ForbiddenError, NotFoundError, unlessStorageFailure } from '../errors.ts';
 import { dummyHash, verifyPassword } from './password.ts';
 import type { Principal } from './principal.ts';
 import { createRateLimiter } from './rate-limiter.ts';
@@ -94,7 +94,10 @@ export function createSessionService({ database, users, options }: { database: D
     if (!row || row.revoked_at !== null) throw new AuthError('session expired or signed out; sign in again');
     if (now - row.last_seen_at > options.idleMs || now - row.created_at > options.maxAgeMs) throw new AuthError('session expired; sign in again');
     if (row.status !== 'active') throw new AuthError('your membership is deactivated');
-    if (now - row.last_seen_at > 60_000) await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    // Bookkeeping: on a full or read-only disk the session still reads (at worst it idles out a little early).
+    if (now - row.last_seen_at > 60_000) {
+      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute().catch(unlessStorageFailure);
+    }
     return {
       orgId: row.org_id,
       kind: 'session',

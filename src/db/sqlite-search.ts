@@ -1,5 +1,6 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { preparePrivateSqliteFile } from '../data-dir.ts';
 
 /** One event as the indexer hands it over: its key, its place in its organization's chain, its text. */
 export interface SearchDoc {
@@ -17,7 +18,9 @@ const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""
  * on. It is derived data: deleting the file rebuilds it from the events.
  */
 export function openSqliteSearch(dataDir: string) {
-  const handle = new SQLite(path.join(dataDir, 'search.db'));
+  const file = path.join(dataDir, 'search.db');
+  preparePrivateSqliteFile(file);
+  const handle = new SQLite(file);
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
