@@ -5,7 +5,7 @@ import { verifyExport } from './integrity/offline-verify.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { parseScopes } from './access/api-key.service.ts';
-import { AppError } from './errors.ts';
+import { AppError, errorCode, storageFailure } from './errors.ts';
 import { inTransaction } from './db/unit-of-work.ts';
 import type { AdminActor } from './access/self-audit.ts';
 import { randomToken } from './access/secrets.ts';
@@ -152,8 +152,10 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
     io.out(USAGE);
     return values.help ? 0 : 2;
   }
+  let dataDir: string | undefined;
   try {
     const config = loadConfig(process.env, { port: values.port, host: values.host, dataDir: values['data-dir'] });
+    dataDir = config.dataDir;
     if (command === 'serve') return await serve(config);
     if (command === 'org' && sub === 'create' && arg) {
       const org = await withServices(config, async (s) => {
@@ -241,10 +243,23 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
     io.err(USAGE);
     return 2;
   } catch (error) {
+    // A full or read-only data directory is the installation's problem, not a bug: one line, no stack.
+    const storage = storageFailure(error);
+    if (storage) {
+      io.err(`auditum: ${storage.message} (data directory ${dataDir}; ${describeCause(storage.cause)})`);
+      return 1;
+    }
     if (error instanceof ConfigError || error instanceof AppError) {
       io.err(`auditum: ${error.message}`);
       return 2;
     }
     throw error;
   }
+}
+
+/** The driver's or system's own words for a storage failure, on one line: "SQLITE_READONLY: attempt to write a readonly database". */
+function describeCause(cause: unknown): string {
+  const code = errorCode(cause);
+  const message = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!;
+  return code && !message.startsWith(code) ? `${code}: ${message}` : message;
 }

@@ -61,6 +61,83 @@ export class OutboundRefusedError extends AppError {
   }
 }
 
+export type StorageCondition = 'storage_full' | 'storage_read_only';
+
+const STORAGE_MESSAGES: Record<StorageCondition, string> = {
+  storage_full: 'storage is full: the server\'s data directory has no space left, so nothing was written; retry once space is freed',
+  storage_read_only: 'storage is read-only: the server cannot write to its data directory (read-only file system or no permission); retry once it is writable',
+};
+
+/** How long clients are told to wait (Retry-After) before trying again, seconds. */
+const STORAGE_RETRY_AFTER_S: Record<StorageCondition, number> = { storage_full: 30, storage_read_only: 60 };
+
+/**
+ * The data directory cannot take a write: it is full, or read-only. A condition of the
+ * installation, not of the request: 503 with Retry-After, and `cause` (the driver's own
+ * error, e.g. SQLITE_FULL) is what the server logs.
+ */
+export class StorageError extends AppError {
+  readonly condition: StorageCondition;
+  readonly retryAfterSeconds: number;
+
+  constructor(condition: StorageCondition, options: { cause?: unknown } = {}) {
+    super(503, condition, STORAGE_MESSAGES[condition]);
+    this.name = 'StorageError';
+    this.condition = condition;
+    this.retryAfterSeconds = STORAGE_RETRY_AFTER_S[condition];
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** Driver and system error codes (better-sqlite3 reports SQLite's extended names) by the condition they mean. */
+const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'ENOSPC', 'EDQUOT']);
+const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+function storageCondition(code: unknown): StorageCondition | undefined {
+  if (typeof code !== 'string') return undefined;
+  if (FULL_CODES.has(code)) return 'storage_full';
+  if (READ_ONLY_CODES.has(code) || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) return 'storage_read_only';
+  return undefined;
+}
+
+/**
+ * The StorageError an error stands for (its own code or a cause's), or undefined when it is
+ * not a storage condition. The one place driver and file-system codes are interpreted.
+ */
+export function storageFailure(error: unknown): StorageError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof StorageError) return current;
+    const condition = storageCondition((current as NodeJS.ErrnoException).code);
+    if (condition) return new StorageError(condition, { cause: error });
+  }
+  return undefined;
+}
+
+/** A catch handler for writes that may be skipped (bookkeeping such as last-used times) when storage refuses them; rethrows anything else. */
+export function unlessStorageFailure(error: unknown): void {
+  if (!storageFailure(error)) throw error;
+}
+
+/** The first error code in an error's cause chain (SQLITE_FULL, ENOSPC, ...), for logs and stored reasons. */
+export function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !(current instanceof AppError)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * A failure reason to store where users read it (an export's error): for a storage condition
+ * its message and the driver's code, not the driver's text (which names server paths).
+ */
+export function failureReason(error: unknown): string {
+  const storage = storageFailure(error);
+  if (!storage) return coerceError(error).message;
+  const code = errorCode(storage.cause);
+  return code ? `${storage.message} (${code})` : storage.message;
+}
+
 /** Turns anything thrown into an Error, so callers never handle non-Error values. */
 export function coerceError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -55,7 +55,7 @@ import { createAlertService, WEBHOOK_JOB } from './alerts/alert.service.ts';
 import { createAlertWebhookService } from './alerts/alert-webhook.service.ts';
 import { createAlertWorker } from './alerts/alert-worker.ts';
 import { createExportFiles } from './exports/export-files.ts';
-import { createExportJobHandler, EXPORT_JOB_KIND } from './exports/export-job.ts';
+import { createExportJobHandler, EXPORT_JOB_KIND, exportFailedHook } from './exports/export-job.ts';
 import { createExportRepo } from './exports/export.repo.ts';
 import { exportRoutes } from './exports/export.routes.ts';
 import { createExportService } from './exports/export.service.ts';
@@ -246,13 +246,22 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
     ttlMs: config.exportTtlHours * 3_600_000,
     logger,
   });
-  const reconciled = await services.exports.reconcile();
-  if (reconciled > 0) logger.warn({ exports: reconciled }, 'exports without a job to run them were marked failed');
+  // Start-up upkeep that writes; a full or read-only disk must not stop the server from starting (it answers 503 instead).
+  await services.exports.reconcile().then(
+    (reconciled) => reconciled > 0 && logger.warn({ exports: reconciled }, 'exports without a job to run them were marked failed'),
+    (error: unknown) => logger.error({ err: error }, 'could not check exports against their jobs; will check at the next start'),
+  );
   blockedSignIns.start();
   // Stopped after the server has closed, so the refused sign-ins counted up to then are written.
   const tasks = [
     blockedSignIns,
-    startJobRunner({ queue: services.jobs, handlers: jobHandlers, logger, retryBaseMs: config.jobRetryBaseMs }),
+    startJobRunner({
+      queue: services.jobs,
+      handlers: jobHandlers,
+      onFailed: { [EXPORT_JOB_KIND]: exportFailedHook(services.exportRepo) },
+      logger,
+      retryBaseMs: config.jobRetryBaseMs,
+    }),
     startSearchIndexing(database, services.indexer, {
       dataDir: config.dataDir,
       sync: config.sqliteSync,
@@ -287,7 +296,8 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
         await Promise.all(tasks.map((t) => t.stop()));
         services.outbound.close();
         services.otlpClient.close();
-        await database.adapter.optimize(database.db);
+        // Optional upkeep: on a full or read-only disk it fails, and the database must still be closed.
+        await database.adapter.optimize(database.db).catch((error: unknown) => logger.warn({ err: error }, 'could not optimize the database before closing'));
         await database.close();
       })();
       return closing;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import type { Executor } from '../db/unit-of-work.ts';
-import { AuthError, NotFoundError, ValidationError } from '../errors.ts';
+import { AuthError, NotFoundError, unlessStorageFailure, ValidationError } from '../errors.ts';
 import { SCOPES, type Principal, type Scope } from './principal.ts';
 import { sameHash, sha256 } from './secrets.ts';
 
@@ -84,7 +84,8 @@ export function createApiKeyService({ database }: { database: Database }) {
     if (row.revoked_at !== null) throw new AuthError('API key has been revoked');
     if (row.expires_at !== null && row.expires_at <= now) throw new AuthError('API key has expired');
     if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
-      await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      // Bookkeeping: on a full or read-only disk the key still reads (the write is what is refused).
+      await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute().catch(unlessStorageFailure);
     }
     return {
       orgId: row.org_id,

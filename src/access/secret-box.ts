@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createPrivateFile } from '../data-dir.ts';
 
 /** The key file's name inside the data directory. Losing it makes stored secrets unreadable (they must be entered again). */
 export const SECRET_KEY_FILE = 'secret.key';
@@ -20,12 +21,7 @@ export function createSecretBox({ dataDir }: { dataDir: string }) {
   function loadKey(): Buffer {
     if (key) return key;
     const file = path.join(dataDir, SECRET_KEY_FILE);
-    try {
-      // 'wx' fails if the file exists, so two processes starting together cannot overwrite each other's key.
-      fs.writeFileSync(file, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    createPrivateFile(file, randomBytes(KEY_BYTES));
     const read = fs.readFileSync(file);
     if (read.length !== KEY_BYTES) throw new Error(`${file} must hold exactly ${KEY_BYTES} bytes`);
     key = read;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import type { Role } from '../db/tables.ts';
-import { AppError, AuthError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { AppError, AuthError, ForbiddenError, NotFoundError, unlessStorageFailure } from '../errors.ts';
 import type { DeviceCookies } from './device-cookie.ts';
 import type { LoginLimits } from './login-limits.ts';
 import { dummyHash, verifyPassword } from './password.ts';
@@ -132,7 +132,10 @@ export function createSessionService(deps: {
     if (!row || row.revoked_at !== null) throw new AuthError('session expired or signed out; sign in again');
     if (now - row.last_seen_at > options.idleMs || now - row.created_at > options.maxAgeMs) throw new AuthError('session expired; sign in again');
     if (row.status !== 'active') throw new AuthError('your membership is deactivated');
-    if (now - row.last_seen_at > 60_000) await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+    // Bookkeeping: on a full or read-only disk the session still reads (at worst it idles out a little early).
+    if (now - row.last_seen_at > 60_000) {
+      await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute().catch(unlessStorageFailure);
+    }
     return {
       orgId: row.org_id,
       kind: 'session',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createPrivateFile, makePrivateDir } from '../data-dir.ts';
 
 /**
  * The HMAC key for Auditum's own short-lived tokens (OAuth2 access tokens, viewer tokens):
@@ -13,14 +14,9 @@ export function loadSigningKey(dataDir: string): Uint8Array {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const key = randomBytes(32);
-  // 'wx' fails if another process created it meanwhile; then that one is read.
-  try {
-    fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
-    return new Uint8Array(key);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return new Uint8Array(fs.readFileSync(file));
-  }
+  // False when another process created it meanwhile; then that one is read.
+  if (createPrivateFile(file, key)) return new Uint8Array(key);
+  return new Uint8Array(fs.readFileSync(file));
 }

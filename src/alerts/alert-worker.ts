@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { createWakeLoop } from '../jobs/wake-loop.ts';
+import { failedRoundDelayMs } from '../jobs/retry-backoff.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventStore } from '../events/event-store.ts';
 import type { OrgService } from '../orgs/org.service.ts';
@@ -67,9 +68,10 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
   let lastFullRoundAt = 0;
   const loop = createWakeLoop(
     async () => ((await round()) ? 0 : pollIntervalMs),
-    (error) => {
-      logger.error({ err: error }, 'alert evaluation round failed');
-      return pollIntervalMs;
+    (error, failures) => {
+      const delay = failedRoundDelayMs(failures, pollIntervalMs);
+      logger.error({ err: error, failures, retryInMs: delay }, 'alert evaluation round failed; will retry');
+      return delay;
     },
   );
   const wake = loop.wake;

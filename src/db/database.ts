@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { makePrivateDir, preparePrivateSqliteFile } from '../data-dir.ts';
+import { storageFailure } from '../errors.ts';
 import type { DialectAdapter } from './dialect.ts';
 import { sqliteAdapter } from './sqlite-adapter.ts';
 import type { SearchIndex } from './search-index.ts';
@@ -56,14 +58,74 @@ function withStatementCache(handle: SQLite.Database, size = 200) {
  * Transactions take the write lock up front (BEGIN IMMEDIATE): another connection (the search
  * indexer's thread) may commit between our first read and first write, which would otherwise
  * make the upgrade fail instead of waiting its turn.
+ *
+ * Rollback runs only while a transaction is open. SQLite rolls a transaction back by itself
+ * after some errors (SQLITE_FULL, SQLITE_IOERR, ...); Kysely then still sends ROLLBACK, and its
+ * "no transaction is active" would replace the error that mattered ("database or disk is full").
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #inTransaction: () => boolean;
+
+  constructor(config: SqliteDialectConfig & { inTransaction: () => boolean }) {
+    super(config);
+    this.#inTransaction = config.inTransaction;
+  }
+
   createDriver(): Driver {
     const driver = super.createDriver();
+    const inTransaction = this.#inTransaction;
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     };
+    driver.rollbackTransaction = async (connection: DatabaseConnection) => {
+      if (!inTransaction()) return;
+      try {
+        await connection.executeQuery(CompiledQuery.raw('rollback'));
+      } catch (error) {
+        // Ended between the check and the statement: the state asked for is reached.
+        if (!/no transaction is active/.test((error as Error).message)) throw error;
+      }
+    };
     return driver;
+  }
+}
+
+/**
+ * Opens the SQLite handle. SQLite reports a data directory it cannot write to as "unable to
+ * open database file" (SQLITE_CANTOPEN, when creating -shm) or later as SQLITE_READONLY; the
+ * first is made a StorageError here when the directory is indeed not writable.
+ */
+function openHandle(dataDir: string, file: string, sync: DatabaseOptions['sync']): SQLite.Database {
+  let handle: SQLite.Database | undefined;
+  try {
+    makePrivateDir(dataDir);
+    preparePrivateSqliteFile(file);
+    handle = new SQLite(file);
+    handle.pragma('journal_mode = WAL');
+    handle.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('busy_timeout = 5000');
+    handle.pragma('cache_size = -16384');
+    handle.pragma('temp_store = MEMORY');
+    return handle;
+  } catch (error) {
+    handle?.close();
+    throw storageFailure(error) ?? storageFailure(notWritable(dataDir, error)) ?? error;
+  }
+}
+
+/**
+ * The error access(W_OK) gives (EROFS, EACCES) for the directory, or for its nearest existing
+ * parent when it is still to be made; it has `failure` as its cause. Undefined when writable.
+ */
+function notWritable(dir: string, failure: unknown): Error | undefined {
+  let existing = path.resolve(dir);
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return Object.assign(error as Error, { cause: failure });
   }
 }
 
@@ -73,18 +135,18 @@ class ImmediateSqliteDialect extends SqliteDialect {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgresDatabase({ url: options.url, dataDir: options.dataDir, skipMigrations: options.skipMigrations });
-  fs.mkdirSync(options.dataDir, { recursive: true });
-  const file = path.join(options.dataDir, 'auditum.db');
-  const handle = new SQLite(file);
-  handle.pragma('journal_mode = WAL');
-  handle.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-  handle.pragma('foreign_keys = ON');
-  handle.pragma('busy_timeout = 5000');
-  handle.pragma('cache_size = -16384');
-  handle.pragma('temp_store = MEMORY');
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
-  if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter, { dataDir: options.dataDir });
-  const search = openSqliteSearch(options.dataDir);
+  const handle = openHandle(options.dataDir, path.join(options.dataDir, 'auditum.db'), options.sync);
+  const db = new Kysely<Tables>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle), inTransaction: () => handle.inTransaction }),
+  });
+  let search: SearchIndex;
+  try {
+    if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter, { dataDir: options.dataDir });
+    search = openSqliteSearch(options.dataDir);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   let closed = false;
   return {
     db,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { SearchDoc, SearchIndex } from './search-index.ts';
+import { preparePrivateSqliteFile } from '../data-dir.ts';
 
 /**
  * Bumped when what the index holds changes (tokenizer, document): an older search.db is emptied
@@ -18,7 +19,9 @@ const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""
  * a match is exactly "the term is a substring of the text". Deleting the file rebuilds it.
  */
 export function openSqliteSearch(dataDir: string): SearchIndex {
-  const handle = new SQLite(path.join(dataDir, 'search.db'));
+  const file = path.join(dataDir, 'search.db');
+  preparePrivateSqliteFile(file);
+  const handle = new SQLite(file);
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { makePrivateDirAsync } from '../data-dir.ts';
 import type { ExportFormat } from './export.repo.ts';
 import { FILE_EXTENSIONS } from './export-writer.ts';
 
@@ -22,7 +23,7 @@ export function createExportFiles(dataDir: string) {
 
   /** Creates the organization's folder and returns the paths of one export. */
   async function prepare(orgId: string, id: string, format: ExportFormat): Promise<{ partial: string; final: string }> {
-    await fs.promises.mkdir(path.join(root, segment(orgId)), { recursive: true });
+    await makePrivateDirAsync(path.join(root, segment(orgId)));
     return { partial: partial(orgId, id, format), final: final(orgId, id, format) };
   }
 

@@ -3,10 +3,12 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventFilter, EventQuery } from '../events/event-query.ts';
 import type { EventStore } from '../events/event-store.ts';
+import { failureReason } from '../errors.ts';
 import { PermanentJobError, type JobHandler } from '../jobs/job-runner.ts';
+import type { Job } from '../jobs/job.repo.ts';
 import type { ExportFiles } from './export-files.ts';
 import type { ExportRepo } from './export.repo.ts';
-import { openExportWriter } from './export-writer.ts';
+import { openExportWriter, type ExportWriter } from './export-writer.ts';
 
 export const EXPORT_JOB_KIND = 'export';
 
@@ -47,10 +49,11 @@ export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
     if (!row) return; // removed before it ran
     if (!(await repo.start(exportId))) return; // already finished, or cancelled
     const filter = JSON.parse(row.filter) as EventFilter;
-    const paths = await files.prepare(row.org_id, row.id, row.format);
-    await fs.promises.rm(paths.partial, { force: true });
-    const writer = openExportWriter(row.format, paths.partial);
+    let writer: ExportWriter | undefined;
     try {
+      const paths = await files.prepare(row.org_id, row.id, row.format);
+      await fs.promises.rm(paths.partial, { force: true });
+      writer = openExportWriter(row.format, paths.partial);
       const first = (await store.bySeq(row.org_id, 0, 1))[0]?.seq ?? row.through_seq + 1;
       const startAfter = Math.min(first - 1, row.through_seq);
       const span = Math.max(1, row.through_seq - startAfter);
@@ -78,18 +81,39 @@ export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
       if (!(await repo.complete(exportId, rows, size, Date.now() + deps.ttlMs))) throw new ExportGone();
       logger.info({ exportId, orgId: row.org_id, format: row.format, rows, size }, 'export completed');
     } catch (error) {
-      writer.destroy();
+      writer?.destroy();
       if (error instanceof ExportGone) {
         await files.remove(row.org_id, row.id, row.format);
         return;
       }
-      await fs.promises.rm(paths.partial, { force: true });
+      // Cleaning up must not replace the error that stopped the export (a read-only disk fails both).
+      await fs.promises.rm(files.partial(row.org_id, row.id, row.format), { force: true }).catch((cleanup: unknown) => {
+        logger.warn({ err: cleanup, exportId }, 'could not delete a partial export file');
+      });
       // The runner is stopping or the job was cancelled: leave the row for the next start (or as cancelled).
       if (signal.aborted) throw error;
-      const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
-      await repo.attemptFailed(exportId, message, final);
+      await recordFailure(repo, exportId, failureReason(error), final, logger);
       throw error;
     }
+  };
+}
+
+/**
+ * Marks an export attempt failed (queued again, or failed for good with the reason). A failure
+ * to record it is logged: the job runner's onFailed hook (exportFailedHook) records the last one again.
+ */
+async function recordFailure(repo: ExportRepo, exportId: string, reason: string, final: boolean, logger: FastifyBaseLogger): Promise<void> {
+  try {
+    await repo.attemptFailed(exportId, reason, final);
+  } catch (error) {
+    logger.error({ err: error, exportId }, 'could not record a failed export attempt');
+  }
+}
+
+/** For the job runner: an export whose job failed for good is failed too, with the reason, whatever stopped the handler. */
+export function exportFailedHook(repo: ExportRepo) {
+  return async (job: Job<ExportJobPayload>, reason: string): Promise<void> => {
+    await repo.attemptFailed(job.payload.exportId, reason, true);
   };
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
+import { PRIVATE_FILE_MODE } from '../data-dir.ts';
 
 /** A file being written with backpressure: write() resolves only when there is room again. */
 export interface FileSink {
@@ -12,7 +13,7 @@ export interface FileSink {
 }
 
 export function openFileSink(file: string): FileSink {
-  const stream = fs.createWriteStream(file, { flags: 'w' });
+  const stream = fs.createWriteStream(file, { flags: 'w', mode: PRIVATE_FILE_MODE });
   let failure: Error | undefined;
   stream.on('error', (error) => (failure ??= error));
   return {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
+import { PRIVATE_FILE_MODE } from '../data-dir.ts';
 import type { Entry } from '../events/event.schemas.ts';
 import { entryCells, EXPORT_COLUMNS } from './export-columns.ts';
 import type { ExportWriter } from './export-writer.ts';
@@ -48,7 +49,7 @@ function pendingBytes(sheet: ExcelJS.Worksheet | undefined): number {
  * bold, frozen and has an autofilter; past `rowsPerSheet` rows the export continues on a new sheet.
  */
 export function openXlsxWriter(file: string, rowsPerSheet = XLSX_ROWS_PER_SHEET): ExportWriter {
-  const out = fs.createWriteStream(file);
+  const out = fs.createWriteStream(file, { mode: PRIVATE_FILE_MODE });
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', resolve);
     out.on('error', reject);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, errorCode, storageFailure } from '../errors.ts';
 import { wantsPage } from '../web/web-page.ts';
 
 /** Codes for the 4xx errors Fastify raises itself, before our handlers run. */
@@ -13,6 +13,14 @@ const fastifyCodes: Record<string, string> = {
 
 /** Maps any error to `{"error":{code,message,details?}}`; 5xx internals are logged, never sent. */
 export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const storage = storageFailure(error);
+  if (storage) {
+    // The driver's own error (SQLITE_FULL, EROFS, ...) is the one logged, whatever wrapped it.
+    const cause = storage.cause ?? storage;
+    request.log.error({ err: cause, code: errorCode(cause) }, `request failed: ${storage.code}`);
+    reply.header('retry-after', String(storage.retryAfterSeconds));
+    return reply.status(storage.status).send({ error: { code: storage.code, message: storage.message } });
+  }
   if (error instanceof AppError) {
     if (error.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });

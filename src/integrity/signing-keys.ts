@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { keyId, verifierKey } from './signed-note.ts';
 
@@ -32,18 +33,26 @@ export function openSigningKeys(dataDir: string) {
   const file = path.join(dataDir, FILE);
   let keys: StoredKey[] = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { keys: StoredKey[] }).keys : [];
 
-  function save() {
+  /** Writes the key list beside the file and renames it into place: a full disk leaves the old file whole. */
+  function save(next: StoredKey[]) {
     const tmp = `${file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify({ keys: next }, null, 2), { mode: PRIVATE_FILE_MODE });
+      fs.renameSync(tmp, file);
+    } catch (error) {
+      fs.rmSync(tmp, { force: true });
+      throw error;
+    }
   }
 
   /** Adds a new key and makes it the one that signs; returns its id. */
   function rotate(): string {
     const { privateKey } = generateKeyPairSync('ed25519');
     const key_id = keyId(KEY_NAME, createPublicKey(privateKey)).toString('hex');
-    keys = [...keys, { key_id, created_at: Date.now(), private_pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }];
-    save();
+    const next = [...keys, { key_id, created_at: Date.now(), private_pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }];
+    // Only a key that is stored may sign: the list in memory changes after the write succeeded.
+    save(next);
+    keys = next;
     return key_id;
   }
 

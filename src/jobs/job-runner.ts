@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { failureReason } from '../errors.ts';
 import type { Job } from './job.repo.ts';
 import type { JobQueue } from './job-queue.ts';
-import { retryDelayMs } from './retry-backoff.ts';
+import { failedRoundDelayMs, retryDelayMs } from './retry-backoff.ts';
 import { createWakeLoop } from './wake-loop.ts';
 
 /** Thrown by a handler when trying again cannot help (bad input, a target that is gone): the job fails at once. */
@@ -38,6 +39,11 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * By kind: called once a job has failed for good, with the reason stored on it, so the module
+   * that queued it can record that on its own row (an export becomes failed) whatever stopped the handler.
+   */
+  onFailed?: Record<string, (job: Job<any>, reason: string) => Promise<void>>;
 }
 
 /**
@@ -60,9 +66,10 @@ export function startJobRunner(options: JobRunnerOptions) {
       await drain();
       return pollIntervalMs;
     },
-    (error) => {
-      logger.error({ err: error }, 'job runner round failed');
-      return pollIntervalMs;
+    (error, failures) => {
+      const delay = failedRoundDelayMs(failures, pollIntervalMs);
+      logger.error({ err: error, failures, retryInMs: delay }, 'job runner round failed; will retry');
+      return delay;
     },
   );
   const wake = loop.wake;
@@ -82,12 +89,15 @@ export function startJobRunner(options: JobRunnerOptions) {
       await handlers[job.kind](job, { signal: abort.signal });
       await repo.finish(job.id, 'completed', null);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = failureReason(error);
       // Stopping leaves it running for the next start to release; a cancel already wrote its state.
       if (abort.signal.aborted) return;
       if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
         logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: error }, 'job failed');
         await repo.finish(job.id, 'failed', message);
+        await options.onFailed?.[job.kind]?.(job, message).catch((hookError: unknown) => {
+          logger.error({ err: hookError, jobId: job.id, kind: job.kind }, 'could not record a failed job on its owner');
+        });
       } else {
         const delay = error instanceof RetryLaterError ? error.delayMs : retryDelayMs({ attempt: job.attempts, baseMs: retryBaseMs, maxMs: retryMaxMs });
         logger.info({ jobId: job.id, kind: job.kind, attempts: job.attempts, delayMs: delay, error: message }, 'job will be retried');
@@ -110,10 +120,18 @@ export function startJobRunner(options: JobRunnerOptions) {
   const unsubscribe = queue.onEnqueue((job) => {
     if (kinds.includes(job.kind)) wake();
   });
-  const started = repo.releaseAll().then((released) => {
-    if (released > 0) logger.info({ released }, 'resuming jobs left running by a previous process');
-    if (!stopRequested) loop.start();
-  });
+  const started = repo
+    .releaseAll()
+    .then(
+      (released) => {
+        if (released > 0) logger.info({ released }, 'resuming jobs left running by a previous process');
+      },
+      // (A full disk, say.) Their leases run out and claim() takes them then.
+      (error: unknown) => logger.error({ err: error }, 'could not release jobs left running by a previous process'),
+    )
+    .then(() => {
+      if (!stopRequested) loop.start();
+    });
 
   return {
     wake,

@@ -37,3 +37,11 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }
+
+/** The longest pause of a background loop whose rounds keep failing (storage full, database locked). */
+export const FAILED_ROUND_MAX_MS = 60_000;
+
+/** The pause after the `failures`-th failed round in a row of a loop that normally runs every `baseMs`. */
+export function failedRoundDelayMs(failures: number, baseMs: number): number {
+  return retryDelayMs({ attempt: failures, baseMs, maxMs: Math.max(baseMs, FAILED_ROUND_MAX_MS) });
+}

@@ -2,12 +2,15 @@
  * Runs `round` one at a time: on wake() (now, or right after the round in progress) and again
  * after the delay each round returns. The shared engine of the background workers (job runner,
  * OTLP delivery, alert evaluation), so none of them re-implements timers and re-entrancy.
+ * A round that throws goes to `onError` with the count of failed rounds in a row (1, 2, ...),
+ * which returns the delay before the next one: failing storage is retried with backoff, not in a spin.
  */
-export function createWakeLoop(round: () => Promise<number>, onError: (error: unknown) => number) {
+export function createWakeLoop(round: () => Promise<number>, onError: (error: unknown, failures: number) => number) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  let failures = 0;
 
   function schedule(delayMs: number) {
     if (stopped) return;
@@ -25,7 +28,13 @@ export function createWakeLoop(round: () => Promise<number>, onError: (error: un
     }
     clearTimeout(timer);
     running = round()
-      .catch(onError)
+      .then(
+        (delay) => {
+          failures = 0;
+          return delay;
+        },
+        (error: unknown) => onError(error, ++failures),
+      )
       .then((nextDelay) => {
         running = undefined;
         if (again) {

@@ -5,7 +5,7 @@ import { entryToLogRecord, orgResource } from './log-record-mapping.ts';
 import type { OtelExportRepo } from './otel-export.repo.ts';
 import type { OtelExportService } from './otel-export.service.ts';
 import { encodeLogs, type OtlpSender, type SendOutcome } from './otlp-sender.ts';
-import { retryDelayMs } from '../jobs/retry-backoff.ts';
+import { failedRoundDelayMs, retryDelayMs } from '../jobs/retry-backoff.ts';
 import { createWakeLoop } from '../jobs/wake-loop.ts';
 
 export interface OtelDeliveryWorkerDeps {
@@ -46,9 +46,10 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
   const states = new Map<string, OrgState>();
   let abort = new AbortController();
   let unsubscribe: (() => void) | undefined;
-  const loop = createWakeLoop(round, (error) => {
-    logger.error({ err: error }, 'otel export round failed');
-    return pollIntervalMs;
+  const loop = createWakeLoop(round, (error, failures) => {
+    const delay = failedRoundDelayMs(failures, pollIntervalMs);
+    logger.error({ err: error, failures, retryInMs: delay }, 'otel export round failed; will retry');
+    return delay;
   });
   const wake = loop.wake;
 

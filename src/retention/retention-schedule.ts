@@ -24,9 +24,11 @@ export function startRetentionSchedule(deps: { retention: RetentionService; orgI
 
   function schedule() {
     timer = setTimeout(() => {
-      running = runAll().finally(() => {
-        if (!stopped) schedule();
-      });
+      running = runAll()
+        .catch((error: unknown) => deps.logger.error({ err: error }, 'retention run failed; will retry at the next run'))
+        .finally(() => {
+          if (!stopped) schedule();
+        });
     }, deps.intervalMs);
   }
   schedule();

@@ -17,19 +17,27 @@ export function runCliProcess(args: string[], env: Record<string, string>): Prom
   });
 }
 
-/** Starts `auditum serve` as a child process and waits (bounded) until /healthz answers. */
-export async function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+/**
+ * Starts `auditum serve` as a child process and waits (bounded) until /healthz answers.
+ * `stdout` sends the server's log to that file descriptor instead of collecting it.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { stdout?: number } = {},
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     env: { ...process.env, HOST: '127.0.0.1', AUDITUM_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
+  child.stdout?.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${env.PORT}`;
-  for (let attempt = 0; attempt < 150; attempt++) {
+  // Bounded in time as well as in attempts: a server that accepts connections but never answers costs 2 s a try.
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 0; attempt < 150 && Date.now() < deadline; attempt++) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ok) return { child, url, output: () => output };
     await sleep(100);
   }

@@ -77,6 +77,38 @@ test('a permanent error fails the job at once; running out of attempts fails it 
   assert.equal(b.lastError, 'attempt 2 failed');
 });
 
+test('the onFailed hook of its kind hears once, with the stored reason, when a job fails for good', async () => {
+  const queue = createJobQueue(database);
+  const heard: Array<[string, string]> = [];
+  const storageFull = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  const runner = startJobRunner({
+    queue,
+    handlers: {
+      full: async () => {
+        throw storageFull;
+      },
+      fine: async () => {},
+    },
+    onFailed: {
+      full: async (job, reason) => void heard.push([job.id, reason]),
+      fine: async (job, reason) => void heard.push([job.id, reason]),
+    },
+    logger,
+    pollIntervalMs: 10,
+    retryBaseMs: 5,
+    retryMaxMs: 10,
+  });
+  const doomed = await queue.enqueue({ kind: 'full', payload: null, maxAttempts: 3 });
+  const fine = await queue.enqueue({ kind: 'fine', payload: null });
+  const [failed, completed] = [await settled(queue, doomed.id), await settled(queue, fine.id)];
+  await runner.stop();
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.attempts, 3);
+  assert.equal(completed.state, 'completed');
+  assert.match(failed.lastError!, /^storage is full: .*\(SQLITE_FULL\)$/);
+  assert.deepEqual(heard, [[doomed.id, failed.lastError]], 'once, for the failed job only, after its last attempt');
+});
+
 test('a job left running by a dead process is resumed by the next runner', async () => {
   const queue = createJobQueue(database);
   const job = await queue.enqueue({ kind: 'resume-me', payload: { step: 'x' } });
