@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { verifyExport } from './integrity/offline-verify.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { DatabaseStartError } from './db/postgres.ts';
 import { parseScopes } from './access/api-key.service.ts';
 import { AppError, errorCode, storageFailure } from './errors.ts';
 import { inTransaction } from './db/unit-of-work.ts';
@@ -17,7 +18,9 @@ import { ensureWebBuilt } from './web/web-page.ts';
 
 const USAGE = `usage: auditum <command>
 
-  serve [--port N] [--host H] [--data-dir DIR]   run the server (what npm start runs)
+  serve [--port N] [--host H] [--data-dir DIR] [--database-url URL]
+                                                 run the server (what npm start runs)
+  migrate                                        apply pending database migrations and exit
   org create SLUG [--name NAME]                  create an organization
   apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--expires-days N]
                                                  create an API key; the key is the last line printed
@@ -36,6 +39,7 @@ const USAGE = `usage: auditum <command>
 Commands that change credentials or settings are recorded in the organization's audit log as the
 system actor "cli", or as the user given with --as EMAIL.
 
+Every command takes --data-dir DIR and --database-url postgres://... (AUDITUM_DATA_DIR, AUDITUM_DATABASE_URL).
 Configuration comes from the environment (PORT, AUDITUM_DATA_DIR, ...; see README).`;
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
@@ -123,30 +127,38 @@ async function integrityCommand(s: Services, sub: string | undefined, values: Fl
   return undefined;
 }
 
+const CLI_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  org: { type: 'string' },
+  name: { type: 'string' },
+  scopes: { type: 'string' },
+  'expires-days': { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  file: { type: 'string' },
+  checkpoint: { type: 'string' },
+  key: { type: 'string' },
+  out: { type: 'string' },
+  'key-out': { type: 'string' },
+  as: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses argv and runs the command; returns the exit code. */
 export async function runCli(argv: string[], io: Output = stdio): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      org: { type: 'string' },
-      name: { type: 'string' },
-      scopes: { type: 'string' },
-      'expires-days': { type: 'string' },
-      email: { type: 'string' },
-      role: { type: 'string' },
-      file: { type: 'string' },
-      checkpoint: { type: 'string' },
-      key: { type: 'string' },
-      out: { type: 'string' },
-      'key-out': { type: 'string' },
-      as: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: CLI_OPTIONS });
+  } catch (error) {
+    // An unknown option or a missing value: one line and the usage, never a stack trace.
+    io.err(`auditum: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    io.err(USAGE);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
     io.out(USAGE);
@@ -154,9 +166,16 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
   }
   let dataDir: string | undefined;
   try {
-    const config = loadConfig(process.env, { port: values.port, host: values.host, dataDir: values['data-dir'] });
+    const overrides = { port: values.port, host: values.host, dataDir: values['data-dir'], databaseUrl: values['database-url'] };
+    const config = loadConfig(process.env, overrides);
     dataDir = config.dataDir;
     if (command === 'serve') return await serve(config);
+    if (command === 'migrate') {
+      // Opening the database applies every pending migration (under an advisory lock on PostgreSQL).
+      await withServices(config, async () => undefined);
+      io.out('the database schema is up to date');
+      return 0;
+    }
     if (command === 'org' && sub === 'create' && arg) {
       const org = await withServices(config, async (s) => {
         const actor = await operator(s, values.as);
@@ -249,7 +268,7 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       io.err(`auditum: ${storage.message} (data directory ${dataDir}; ${describeCause(storage.cause)})`);
       return 1;
     }
-    if (error instanceof ConfigError || error instanceof AppError) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof DatabaseStartError) {
       io.err(`auditum: ${error.message}`);
       return 2;
     }

@@ -61,15 +61,16 @@ export class OutboundRefusedError extends AppError {
   }
 }
 
-export type StorageCondition = 'storage_full' | 'storage_read_only';
+export type StorageCondition = 'storage_full' | 'storage_read_only' | 'database_unavailable';
 
 const STORAGE_MESSAGES: Record<StorageCondition, string> = {
   storage_full: 'storage is full: the server\'s data directory has no space left, so nothing was written; retry once space is freed',
   storage_read_only: 'storage is read-only: the server cannot write to its data directory (read-only file system or no permission); retry once it is writable',
+  database_unavailable: 'the database is unavailable (not reachable, restarting or refusing connections), so nothing was written; retry shortly',
 };
 
 /** How long clients are told to wait (Retry-After) before trying again, seconds. */
-const STORAGE_RETRY_AFTER_S: Record<StorageCondition, number> = { storage_full: 30, storage_read_only: 60 };
+const STORAGE_RETRY_AFTER_S: Record<StorageCondition, number> = { storage_full: 30, storage_read_only: 60, database_unavailable: 5 };
 
 /**
  * The data directory cannot take a write: it is full, or read-only. A condition of the
@@ -90,13 +91,19 @@ export class StorageError extends AppError {
 }
 
 /** Driver and system error codes (better-sqlite3 reports SQLite's extended names) by the condition they mean. */
-const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'ENOSPC', 'EDQUOT']);
-const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
+// PostgreSQL's SQLSTATEs: 53100 disk_full, 25006 read_only_sql_transaction (a standby), class 08
+// connection exceptions, 57P01-57P03 shutdown and cannot-connect-now.
+const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'ENOSPC', 'EDQUOT', '53100']);
+const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM', '25006']);
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+/** What node-postgres says, without a code, when the server went away or the pool could not connect in time. */
+const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 function storageCondition(code: unknown): StorageCondition | undefined {
   if (typeof code !== 'string') return undefined;
   if (FULL_CODES.has(code)) return 'storage_full';
   if (READ_ONLY_CODES.has(code) || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) return 'storage_read_only';
+  if (UNAVAILABLE_CODES.has(code) || code.startsWith('08')) return 'database_unavailable';
   return undefined;
 }
 
@@ -107,7 +114,8 @@ function storageCondition(code: unknown): StorageCondition | undefined {
 export function storageFailure(error: unknown): StorageError | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     if (current instanceof StorageError) return current;
-    const condition = storageCondition((current as NodeJS.ErrnoException).code);
+    const condition = storageCondition((current as NodeJS.ErrnoException).code)
+      ?? (UNAVAILABLE_MESSAGES.test(current.message) ? 'database_unavailable' : undefined);
     if (condition) return new StorageError(condition, { cause: error });
   }
   return undefined;
