@@ -30,15 +30,19 @@ function run(dialect, list, env) {
     console.log(`\n=== ${dialect}: ${list.length} test files ===\n`);
     const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...list];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-    let tail = '';
+    // The reporter's summary lines (ℹ pass N, ...) come before its list of failures: remember the last seen.
+    const counts = { pass: 0, fail: 0, skipped: 0 };
+    let partial = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line.trim());
+        if (match) counts[match[1]] = Number(match[2]);
+      }
     });
-    child.on('close', (code) => {
-      const count = (name) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? 0);
-      resolve({ dialect, code: code ?? 1, pass: count('pass'), fail: count('fail'), skipped: count('skipped') });
-    });
+    child.on('close', (code) => resolve({ dialect, code: code ?? 1, ...counts }));
   });
 }
 

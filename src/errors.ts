@@ -95,7 +95,8 @@ export class StorageError extends AppError {
 // connection exceptions, 57P01-57P03 shutdown and cannot-connect-now.
 const FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'ENOSPC', 'EDQUOT', '53100']);
 const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM', '25006']);
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+// Socket errors (ECONNREFUSED, ...) are only the database's when they come from its pool: postgres.ts wraps those.
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03']);
 /** What node-postgres says, without a code, when the server went away or the pool could not connect in time. */
 const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 

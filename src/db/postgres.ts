@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { StorageError } from '../errors.ts';
 import type { Database } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
 import { postgresAdapter } from './postgres-adapter.ts';
@@ -45,8 +46,10 @@ export async function openPostgresDatabase(options: { url: string; dataDir: stri
     throw new DatabaseStartError(`AUDITUM_DATABASE_URL is not a valid postgres://user:password@host:port/database URL`);
   }
   const pool = new pg.Pool(config);
-  // An idle connection the server dropped must not take the process down; the next query reconnects.
+  // A connection the server dropped must not take the process down: an idle one is replaced, and the
+  // query running on a busy one fails with the error (answered 503 database_unavailable).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const { rows } = await pool.query<{ version: number }>("select current_setting('server_version_num')::int as version");
     if (rows[0]!.version < 150000) throw new Error(`PostgreSQL ${rows[0]!.version} is too old; 15 or newer is needed`);
@@ -55,7 +58,13 @@ export async function openPostgresDatabase(options: { url: string; dataDir: stri
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseStartError(`cannot use the database at ${safeUrl(options.url)}: ${reason}`);
   }
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  // A connection that cannot be had (server down, refused, timed out) is the database being unavailable:
+  // said here, where a socket error is known to be the database's and not an outbound call's.
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  const guarded = Object.assign(pool, {
+    connect: () => connect().catch((error: unknown) => Promise.reject(new StorageError('database_unavailable', { cause: error }))),
+  });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guarded }) });
   // Kysely takes a PostgreSQL advisory lock around migrations, so servers starting at once migrate one at a time.
   if (!options.skipMigrations) await migrateToLatest(db, postgresAdapter, { dataDir: options.dataDir });
   await postgresAdapter.preparePartitions(db, Date.now());

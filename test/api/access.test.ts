@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { PASSWORD, sampleEvent, startTestApp, type Session, type TestApp } from '../helpers/test-app.ts';
+import { rawQuery, storedContents } from '../helpers/test-database.ts';
 
 /** The newest self-audit entries of an organization with `type`, read through the store. */
 async function recorded(t: TestApp, orgId: string, type: string) {
@@ -136,9 +134,8 @@ describe('accounts and access', () => {
     assert.equal((await t.request('GET', '/v1/events', { as: b })).status, 401);
     assert.equal((await recorded(t, t.org.id, 'session.revoked'))[0]!.metadata!.session_id, other.id);
 
-    const file = new Database(path.join(t.dataDir, 'auditum.db'));
-    file.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(Date.now() - 13 * 3600_000, (await t.request('GET', '/v1/auth/sessions', { as: c })).body.sessions[0].id);
-    file.close();
+    const sessionId = (await t.request('GET', '/v1/auth/sessions', { as: c })).body.sessions[0].id;
+    await rawQuery(t.config, 'UPDATE sessions SET last_seen_at = ? WHERE id = ?', [Date.now() - 13 * 3600_000, sessionId]);
     const idle = await t.request('GET', '/v1/events', { as: c });
     assert.equal(idle.status, 401);
     assert.match(idle.body.error.message, /expired/);
@@ -175,9 +172,7 @@ describe('accounts and access', () => {
     assert.equal((await recorded(t, t.org.id, 'invite.revoked')).length, 1);
 
     const expiring = await t.request('POST', '/v1/invites', { as: owner, body: { email: 'slow@acme.test', role: 'member' } });
-    const file = new Database(path.join(t.dataDir, 'auditum.db'));
-    file.prepare('UPDATE invites SET expires_at = ? WHERE id = ?').run(Date.now() - 1, expiring.body.invite.id);
-    file.close();
+    await rawQuery(t.config, 'UPDATE invites SET expires_at = ? WHERE id = ?', [Date.now() - 1, expiring.body.invite.id]);
     const expired = await t.request('POST', '/v1/invites/accept', { key: null, body: { token: new URL(expiring.body.url).searchParams.get('token'), password: 'a long new password' } });
     assert.equal(expired.status, 400);
     assert.match(expired.body.error.message, /expired/);
@@ -260,9 +255,10 @@ describe('accounts and access', () => {
     const secret = (await t.request('POST', '/v1/oauth-clients', { as: owner, body: { name: 'plain', scopes: ['events:read'] } })).body.client_secret;
     const invite = new URL((await t.request('POST', '/v1/invites', { as: owner, body: { email: 'plain@acme.test', role: 'member' } })).body.url).searchParams.get('token')!;
     const sessionToken = owner.cookie.split('=')[1]!;
-    const files = fs.readdirSync(t.dataDir).filter((f) => f.startsWith('auditum.db')).map((f) => fs.readFileSync(path.join(t.dataDir, f)));
+    const stored = await storedContents(t.config);
+    assert.ok(stored.join('').length > 1000, 'the database was read');
     for (const value of [key, secret, invite, sessionToken, owner.csrf, PASSWORD]) {
-      assert.ok(files.every((content) => !content.includes(value)), 'a secret was found in the database files');
+      assert.ok(stored.every((content) => !content.includes(value)), 'a secret was found in the database');
     }
   });
 });

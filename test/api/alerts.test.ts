@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/database.ts';
 import { startExistingOrgs } from '../../src/db/migrations/0007-alerts.ts';
@@ -12,6 +11,7 @@ import { createLogger } from '../../src/log.ts';
 import { createServices, startApp, type RunningApp } from '../../src/main.ts';
 import { waitFor } from '../helpers/otlp-receiver.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { rawQuery, storedContents } from '../helpers/test-database.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const FAST = { jobRetryBaseMs: 50 };
@@ -194,7 +194,7 @@ describe('alerts', () => {
   it('an organization from before alerts gets the defaults on first use, and its history is not alerted on', async () => {
     await app.close();
     // As migration 0007 finds an older organization: history already there, no alert rules or state.
-    const database = await openDatabase({ dataDir: t.dataDir, sync: 'normal' });
+    const database = await openDatabase({ dataDir: t.dataDir, url: t.config.databaseUrl, sync: 'normal' });
     try {
       const services = createServices(database, t.config);
       await services.store.append(t.org.id, ['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4', '10.2.0.5'].map((ip) => ({ ...failure('oscar', ip, '08:00:00.000'), result: 'failed' as const, actor: { id: 'oscar', type: 'user' as const } })));
@@ -284,9 +284,7 @@ describe('alerts', () => {
       const again = await call('GET', '/v1/alert-webhook');
       assert.equal(again.body.secret, undefined);
       assert.equal((await configure()).secret, undefined, 'an update keeps the secret and does not show it');
-      for (const file of fs.readdirSync(t.dataDir).filter((f) => f.startsWith('auditum.db'))) {
-        assert.ok(!fs.readFileSync(file.startsWith('/') ? file : `${t.dataDir}/${file}`).includes(secret), `${file} holds the secret in clear`);
-      }
+      for (const stored of await storedContents(t.config)) assert.ok(!stored.includes(secret), 'the database holds the secret in clear');
 
       await ingest([{ type: 'api_key.created', actor: { id: 'u9', email: 'u9@acme.test' }, target: { type: 'api_key', id: 'key-42' }, occurred_at: at('13:00:00.000') }]);
       await waitFor('one webhook', () => receiver.accepted().length === 1);
@@ -353,12 +351,7 @@ describe('alerts', () => {
       const [alert] = (await alerts()).alerts;
       await waitFor('delivered', async () => (await app.services.jobs.get(alert.id))?.state === 'completed');
       // As if the process died after writing the entry and queueing the job, but before marking the alert dispatched.
-      const file = new Database(path.join(t.dataDir, 'auditum.db'));
-      try {
-        file.prepare('UPDATE alerts SET dispatched = 0 WHERE id = ?').run(alert.id);
-      } finally {
-        file.close();
-      }
+      await rawQuery(t.config, 'UPDATE alerts SET dispatched = 0 WHERE id = ?', [alert.id]);
       assert.equal(await app.services.alerts.dispatchPending(), 1);
       await settled();
       assert.equal((await entriesOfType('alert.triggered')).length, 1);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { rawQuery } from '../helpers/test-database.ts';
 import { leaf, mth, verifyConsistency, verifyInclusion } from '../helpers/rfc6962.ts';
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
@@ -110,14 +111,12 @@ describe('Merkle checkpoints and proofs', () => {
   });
 
   it('detects a stored checkpoint that was replaced', async () => {
-    const Database = (await import('better-sqlite3')).default;
-    const path = await import('node:path');
     assert.equal((await t.request('GET', '/v1/integrity/verify')).body.ok, true);
-    const file = new Database(path.join(t.dataDir, 'auditum.db'));
     const forged = mth(hashes.slice(0, 20).map(leaf).concat(leaf('ff'.repeat(32)))).toString('base64');
-    const row = file.prepare('SELECT note, root_hash FROM checkpoints WHERE org_id = ? AND tree_size = 21').get(t.org.id) as { note: string; root_hash: string };
-    file.prepare('UPDATE checkpoints SET note = ? WHERE org_id = ? AND tree_size = 21').run(row.note.replace(row.root_hash, forged), t.org.id);
-    file.close();
+    const select = 'SELECT note, root_hash FROM checkpoints WHERE org_id = ? AND tree_size = 21';
+    const [row] = await rawQuery<{ note: string; root_hash: string }>(t.config, select, [t.org.id]);
+    const update = 'UPDATE checkpoints SET note = ? WHERE org_id = ? AND tree_size = 21';
+    await rawQuery(t.config, update, [row!.note.replace(row!.root_hash, forged), t.org.id]);
     const report = (await t.request('GET', '/v1/integrity/verify')).body;
     assert.equal(report.ok, false);
     assert.match(report.reason, /checkpoint at tree size 21: the signature does not verify/);

@@ -145,7 +145,7 @@ describe('refused sign-ins in the audit log', () => {
       await t.app.close();
       closed = true;
 
-      const database = await openDatabase({ dataDir: t.dataDir, sync: 'normal' });
+      const database = await openDatabase({ dataDir: t.dataDir, url: t.config.databaseUrl, sync: 'normal' });
       try {
         const page = await createEventQuery(database).list(t.org.id, { types: ['login.failure'] }, 500);
         const entries = page.entries.filter((e) => e.actor.email === 'flood@acme.test');

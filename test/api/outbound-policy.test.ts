@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { startContactRecorder, type ContactRecorder } from '../helpers/contact-recorder.ts';
 import { waitFor } from '../helpers/otlp-receiver.ts';
 import { reopenTestApp, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { rawQuery, storedContents } from '../helpers/test-database.ts';
 
 const POLICY = /is not allowed by the outbound policy \(AUDITUM_OUTBOUND_ALLOW\/DENY\)/;
 const FAST = { otelRetryBaseMs: 50, otelRetryMaxMs: 400, jobRetryBaseMs: 50 };
@@ -248,10 +246,7 @@ describe('outbound policy', () => {
     beforeEach(() => start({}));
 
     /** Every byte of the database files (closed first, so the WAL is folded in). */
-    const databaseBytes = (dataDir: string) =>
-      Buffer.concat(
-        fs.readdirSync(dataDir).filter((f) => f.startsWith('auditum.db')).map((f) => fs.readFileSync(path.join(dataDir, f))),
-      );
+    const databaseText = async () => (await storedContents(t.config)).join('\n');
 
     it('stores the URL encrypted, shows scheme and host only, and keeps it when the masked form comes back', async () => {
       const url = listener.url('127.0.0.1', SECRET_PATH);
@@ -278,14 +273,9 @@ describe('outbound policy', () => {
       assert.ok(!JSON.stringify((await call('GET', '/v1/alerts')).body).includes('T0KEN'));
 
       await t.app.close();
-      assert.ok(!databaseBytes(t.dataDir).includes('T0KEN-5a1e7d0c99'), 'the database files hold the URL in clear');
-      const file = new Database(path.join(t.dataDir, 'auditum.db'), { readonly: true });
-      try {
-        const row = file.prepare('SELECT url FROM alert_webhooks').get() as { url: string };
-        assert.ok(!row.url.includes('://'), `stored as ${row.url}`);
-      } finally {
-        file.close();
-      }
+      assert.ok(!(await databaseText()).includes('T0KEN-5a1e7d0c99'), 'the database holds the URL in clear');
+      const [row] = await rawQuery<{ url: string }>(t.config, 'SELECT url FROM alert_webhooks');
+      assert.ok(!row!.url.includes('://'), `stored as ${row!.url}`);
     });
 
     it('migration 0009 encrypts webhook URLs an earlier version stored in clear', async () => {
@@ -298,28 +288,19 @@ describe('outbound policy', () => {
       assert.equal((await call('PUT', '/v1/alert-webhook', { url: listener.url('127.0.0.1', '/hooks/new') })).status, 200);
       await t.app.close();
       // As an earlier version left it: each URL in clear, and migration 0009 not yet run.
-      const file = new Database(path.join(t.dataDir, 'auditum.db'));
-      try {
-        file.prepare('UPDATE alert_webhooks SET url = ? || org_id').run(listener.url('127.0.0.1', `${SECRET_PATH}-`));
-        file.prepare("DELETE FROM kysely_migration WHERE name LIKE '0009-%'").run();
-      } finally {
-        file.close();
-      }
-      assert.ok(databaseBytes(t.dataDir).includes('T0KEN-5a1e7d0c99'), 'the clear URLs are in the file beforehand');
+      await rawQuery(t.config, 'UPDATE alert_webhooks SET url = ? || org_id', [listener.url('127.0.0.1', `${SECRET_PATH}-`)]);
+      await rawQuery(t.config, "DELETE FROM kysely_migration WHERE name LIKE '0009-%'");
+      assert.ok((await databaseText()).includes('T0KEN-5a1e7d0c99'), 'the clear URLs are in the database beforehand');
       t = { ...t, ...(await reopenTestApp(t)) };
       assert.equal((await call('GET', '/v1/alert-webhook')).body.url, `http://127.0.0.1:${listener.port}/…`);
       await fireAlert('completed');
       assert.deepEqual(listener.requests.map((r) => r.path), [`${SECRET_PATH}-${t.org.id}`], 'the migrated URL still works');
       await t.app.close();
-      const reopened = new Database(path.join(t.dataDir, 'auditum.db'), { readonly: true });
-      try {
-        const rows = reopened.prepare('SELECT url FROM alert_webhooks').all() as Array<{ url: string }>;
-        assert.equal(rows.length, 4);
-        for (const row of rows) assert.ok(!row.url.includes('://'), `stored as ${row.url}`);
-      } finally {
-        reopened.close();
-      }
-      assert.ok(!databaseBytes(t.dataDir).includes('T0KEN-5a1e7d0c99'), 'the clear URL was erased from the file');
+      const rows = await rawQuery<{ url: string }>(t.config, 'SELECT url FROM alert_webhooks');
+      assert.equal(rows.length, 4);
+      for (const row of rows) assert.ok(!row.url.includes('://'), `stored as ${row.url}`);
+      // On SQLite the file's free space is checked too (secure_delete); PostgreSQL's old row versions go with VACUUM.
+      assert.ok(!(await databaseText()).includes('T0KEN-5a1e7d0c99'), 'the clear URL was erased from the database');
     });
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { sampleEvent, startTestApp, type Session, type TestApp } from '../helpers/test-app.ts';
+import { rawQuery } from '../helpers/test-database.ts';
 import { leaf, mth, verifyConsistency, verifyInclusion } from '../helpers/rfc6962.ts';
 
 const DAY = 86_400_000;
@@ -23,13 +22,9 @@ describe('retention', () => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.events as Array<{ id: string; seq: number; hash: string }>;
   };
-  const count = (orgId: string) => {
-    const file = new Database(path.join(t.dataDir, 'auditum.db'), { readonly: true });
-    try {
-      return (file.prepare('SELECT count(*) AS n FROM events WHERE org_id = ?').get(orgId) as { n: number }).n;
-    } finally {
-      file.close();
-    }
+  const count = async (orgId: string) => {
+    const [row] = await rawQuery<{ n: number | string }>(t.config, 'SELECT count(*) AS n FROM events WHERE org_id = ?', [orgId]);
+    return Number(row!.n);
   };
 
   it('reads and updates the settings, validating input and recording retention.updated', async () => {
@@ -75,8 +70,8 @@ describe('retention', () => {
     assert.deepEqual(result, { org_id: t.org.id, purged: 30, from_seq: 1, to_seq: 30 });
     assert.equal((await t.request('GET', `/v1/events/${old[0]!.id}`)).status, 404);
     assert.equal((await t.request('GET', `/v1/events/${recent[0]!.id}`)).status, 200);
-    assert.equal(count(t.org.id), 11, '10 recent + retention.purged');
-    assert.equal(count(other.id), 5, 'another organization is untouched');
+    assert.equal(await count(t.org.id), 11, '10 recent + retention.purged');
+    assert.equal(await count(other.id), 5, 'another organization is untouched');
 
     const purged = (await t.request('GET', '/v1/events?type=retention.purged')).body.events;
     assert.equal(purged.length, 1);
@@ -100,10 +95,8 @@ describe('retention', () => {
     assert.equal(gone.body.error.code, 'purged');
 
     // The full-text index forgets purged entries.
-    const file = new Database(path.join(t.dataDir, 'search.db'), { readonly: true });
-    const remaining = file.prepare('SELECT count(*) AS n FROM events_fts').get() as { n: number };
-    file.close();
-    assert.ok(remaining.n <= 11 + 5, `index holds ${remaining.n} rows`);
+    const remaining = (await t.app.services.database.search.candidates(t.org.id, ['user.login'], 1000)).length;
+    assert.ok(remaining <= 11 + 5, `index holds ${remaining} rows`);
   });
 
   it('keeps everything while on legal hold, or when kept forever', async () => {
@@ -112,7 +105,7 @@ describe('retention', () => {
     assert.equal((await t.app.services.retention.run(t.org.id)).skipped, 'legal_hold');
     await t.request('PUT', '/v1/settings/retention', { as: owner, body: { retention_days: null, legal_hold: false } });
     assert.equal((await t.app.services.retention.run(t.org.id)).skipped, 'forever');
-    assert.equal(count(t.org.id), 22);
+    assert.equal(await count(t.org.id), 22);
     await t.request('PUT', '/v1/settings/retention', { as: owner, body: { retention_days: 1 } });
     assert.equal((await t.app.services.retention.run(t.org.id)).purged, 20);
   });
@@ -135,9 +128,8 @@ describe('retention', () => {
     assert.equal(result.purged, 5000);
     const acked = batches.flat();
     assert.equal(acked.length, 500);
-    const file = new Database(path.join(t.dataDir, 'auditum.db'), { readonly: true });
-    const stored = new Set((file.prepare('SELECT id FROM events WHERE org_id = ?').all(t.org.id) as Array<{ id: string }>).map((r) => r.id));
-    file.close();
+    const rows = await rawQuery<{ id: string }>(t.config, 'SELECT id FROM events WHERE org_id = ?', [t.org.id]);
+    const stored = new Set(rows.map((r) => r.id));
     for (const e of acked) assert.ok(stored.has(e.id), `entry seq ${e.seq} survived`);
     assert.equal(stored.size, 501);
     assert.equal((await t.request('GET', '/v1/integrity/verify')).body.ok, true);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -107,4 +108,45 @@ export async function failEntriesOfType(target: { dataDir: string; databaseUrl?:
     if (target.databaseUrl) await raw.run(`DROP FUNCTION ${name}()`);
     await raw.close();
   };
+}
+
+/** Runs one raw statement on a test's database and returns its rows (a shorthand for openRawSql). */
+export async function rawQuery<T = Record<string, unknown>>(
+  target: { dataDir: string; databaseUrl?: string },
+  statement: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const raw = await openRawSql(target);
+  try {
+    return await raw.all<T>(statement, params);
+  } finally {
+    await raw.close();
+  }
+}
+
+/**
+ * Everything a test's database holds, as text to search for values that must not be there: the
+ * SQLite files' bytes (with their WAL), or every row of every PostgreSQL table.
+ */
+export async function storedContents(target: { dataDir: string; databaseUrl?: string }): Promise<string[]> {
+  if (!target.databaseUrl) {
+    return fs
+      .readdirSync(target.dataDir)
+      .filter((f) => f.startsWith('auditum.db'))
+      .map((f) => fs.readFileSync(path.join(target.dataDir, f)).toString('latin1'));
+  }
+  const raw = await openRawSql(target);
+  try {
+    const tables = await raw.all<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    );
+    const out: string[] = [];
+    for (const { name } of tables) {
+      const rows = await raw.all<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`);
+      out.push(rows.map((r) => r.row).join('\n'));
+    }
+    return out;
+  } finally {
+    await raw.close();
+  }
 }

@@ -1,34 +1,37 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { freshDataDir } from '../helpers/test-app.ts';
+import { databaseEnv, dropDatabase, freshDatabaseUrl, rawQuery, storedContents } from '../helpers/test-database.ts';
 import { freePort, runCliProcess, startServerProcess, waitForExit } from '../helpers/process.ts';
 
 describe('auditum CLI', () => {
   let dataDir: string;
   let env: Record<string, string>;
   let key: string;
+  let databaseUrl: string | undefined;
+  const target = () => ({ dataDir, databaseUrl });
   before(async () => {
     dataDir = freshDataDir('auditum-cli');
-    env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_LOG_LEVEL: 'silent' };
+    databaseUrl = await freshDatabaseUrl();
+    env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_LOG_LEVEL: 'silent', ...databaseEnv(databaseUrl) };
     const org = await runCliProcess(['org', 'create', 'acme', '--name', 'Acme Corp'], env);
     assert.equal(org.code, 0, org.stderr);
     const created = await runCliProcess(['apikey', 'create', '--org', 'acme', '--scopes', 'events:write,events:read'], env);
     assert.equal(created.code, 0, created.stderr);
     key = created.stdout.trim().split('\n').at(-1)!;
   });
-  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  after(async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase(databaseUrl);
+  });
 
-  it('prints the new API key once, as the last line, and stores only its hash', () => {
+  it('prints the new API key once, as the last line, and stores only its hash', async () => {
     assert.match(key, /^adt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
-    const db = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
-    const row = db.prepare('SELECT key_hash, scopes FROM api_keys').get() as { key_hash: string; scopes: string };
-    db.close();
-    assert.notEqual(row.key_hash, key);
-    assert.ok(!fs.readFileSync(path.join(dataDir, 'auditum.db')).includes(key), 'the key is not in the database file');
-    assert.equal(row.scopes, 'events:write,events:read');
+    const [row] = await rawQuery<{ key_hash: string; scopes: string }>(target(), 'SELECT key_hash, scopes FROM api_keys');
+    assert.notEqual(row!.key_hash, key);
+    for (const stored of await storedContents(target())) assert.ok(!stored.includes(key), 'the key is not in the database');
+    assert.equal(row!.scopes, 'events:write,events:read');
   });
 
   it('rejects bad input with a message and exit code 2', async () => {
@@ -50,11 +53,10 @@ describe('auditum CLI', () => {
     assert.equal(res.code, 0, res.stderr);
     const password = res.stdout.trim().split('\n').at(-1)!;
     assert.ok(password.length >= 20);
-    const db = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
-    const row = db.prepare("SELECT u.password_hash, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email = 'root@acme.test'").get() as { password_hash: string; role: string };
-    db.close();
-    assert.match(row.password_hash, /^\$argon2id\$/);
-    assert.equal(row.role, 'owner');
+    const select = "SELECT u.password_hash, m.role FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email = 'root@acme.test'";
+    const [row] = await rawQuery<{ password_hash: string; role: string }>(target(), select);
+    assert.match(row!.password_hash, /^\$argon2id\$/);
+    assert.equal(row!.role, 'owner');
     const badRole = await runCliProcess(['user', 'create', '--org', 'acme', '--email', 'x@acme.test', '--role', 'king'], env);
     assert.equal(badRole.code, 2);
   });
@@ -90,16 +92,12 @@ describe('auditum CLI', () => {
     const ok = await runCliProcess(['verify', '--org', 'acme'], env);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     // The 10 ingested events, the CLI's own records before them, and the alerts those raised.
-    const stored = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
-    const types = (stored.prepare('SELECT type FROM events ORDER BY seq').all() as Array<{ type: string }>).map((r) => r.type);
-    stored.close();
+    const types = (await rawQuery<{ type: string }>(target(), 'SELECT type FROM events ORDER BY seq')).map((r) => r.type);
     assert.deepEqual(types.filter((type) => type !== 'alert.triggered').slice(0, 3), ['org.created', 'api_key.created', 'user.created']);
     assert.equal(types.filter((type) => type === 'user.login').length, 10);
     assert.deepEqual(JSON.parse(ok.stdout), { ok: true, checked: types.length, first_bad_seq: null, reason: null });
 
-    const db = new Database(path.join(dataDir, 'auditum.db'));
-    db.prepare("UPDATE events SET action = 'nothing happened' WHERE seq = 4").run();
-    db.close();
+    await rawQuery(target(), "UPDATE events SET action = 'nothing happened' WHERE seq = 4");
     const bad = await runCliProcess(['verify', '--org', 'acme'], env);
     assert.equal(bad.code, 1);
     const report = JSON.parse(bad.stdout);
@@ -109,23 +107,20 @@ describe('auditum CLI', () => {
 
   it('records what it changes: org, API key, user and key rotation, as the system actor cli or the --as user', async () => {
     const entries = () => {
-      const db = new Database(path.join(dataDir, 'auditum.db'), { readonly: true });
-      const rows = db.prepare('SELECT type, actor_id, actor_type, actor_email FROM events ORDER BY pk').all() as Array<Record<string, string>>;
-      db.close();
-      return rows;
+      return rawQuery<Record<string, string>>(target(), 'SELECT type, actor_id, actor_type, actor_email FROM events ORDER BY seq');
     };
-    const first = entries().slice(0, 3);
+    const first = (await entries()).slice(0, 3);
     assert.deepEqual(first.map((e) => e.type), ['org.created', 'api_key.created', 'user.created']);
     for (const e of first) assert.deepEqual([e.actor_type, e.actor_id], ['system', 'cli']);
     const as = await runCliProcess(['apikey', 'create', '--org', 'acme', '--name', 'ops', '--as', 'root@acme.test'], env);
     assert.equal(as.code, 0, as.stderr);
-    const byUser = entries().filter((e) => e.type === 'api_key.created').at(-1)!;
+    const byUser = (await entries()).filter((e) => e.type === 'api_key.created').at(-1)!;
     assert.deepEqual([byUser.actor_type, byUser.actor_email], ['user', 'root@acme.test']);
     const unknown = await runCliProcess(['apikey', 'create', '--org', 'acme', '--as', 'nobody@acme.test'], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /--as nobody@acme.test: no user has that email/);
     const rotated = await runCliProcess(['integrity', 'rotate-key'], env);
     assert.equal(rotated.code, 0, rotated.stderr);
-    assert.equal(entries().filter((e) => e.type === 'checkpoint_key.rotated').length, 1);
+    assert.equal((await entries()).filter((e) => e.type === 'checkpoint_key.rotated').length, 1);
   });
 });

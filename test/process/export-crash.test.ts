@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../src/config.ts';
@@ -11,13 +11,14 @@ import { createServices } from '../../src/main.ts';
 import { COLUMNS } from '../helpers/exports.ts';
 import { freePort, startServerProcess, waitForExit } from '../helpers/process.ts';
 import { freshDataDir } from '../helpers/test-app.ts';
+import { databaseEnv, dropDatabase, freshDatabaseUrl } from '../helpers/test-database.ts';
 
 const TOTAL = 40_000;
 
 /** Fills a data dir in-process (fast) with one organization, an API key and TOTAL entries. */
-async function seed(dataDir: string): Promise<{ orgId: string; key: string }> {
-  const config = loadConfig({}, { dataDir });
-  const database = await openDatabase({ dataDir, sync: 'normal' });
+async function seed(dataDir: string, databaseUrl: string | undefined): Promise<{ orgId: string; key: string }> {
+  const config = loadConfig({}, { dataDir, databaseUrl });
+  const database = await openDatabase({ dataDir, url: databaseUrl, sync: 'normal' });
   try {
     const services = createServices(database, config);
     const org = await services.orgs.create('acme');
@@ -36,11 +37,18 @@ async function seed(dataDir: string): Promise<{ orgId: string; key: string }> {
 
 describe('kill -9 during an export', () => {
   const dataDir = freshDataDir('auditum-export-crash');
-  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  let databaseUrl: string | undefined;
+  before(async () => {
+    databaseUrl = await freshDatabaseUrl();
+  });
+  after(async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase(databaseUrl);
+  });
 
   it('resumes the export after restart and completes it with every row; no partial file is left', async () => {
-    const { orgId, key } = await seed(dataDir);
-    const env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_SQLITE_SYNC: 'normal' };
+    const { orgId, key } = await seed(dataDir, databaseUrl);
+    const env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_SQLITE_SYNC: 'normal', ...databaseEnv(databaseUrl) };
     const port = String(await freePort());
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const server = await startServerProcess({ ...env, PORT: port });

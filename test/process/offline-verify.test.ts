@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freshDataDir } from '../helpers/test-app.ts';
+import { databaseEnv, dropDatabase } from '../helpers/test-database.ts';
 import { runCliProcess } from '../helpers/process.ts';
 import { startTestApp, sampleEvent } from '../helpers/test-app.ts';
 
@@ -10,6 +11,7 @@ import { startTestApp, sampleEvent } from '../helpers/test-app.ts';
 describe('auditum verify --file (offline)', () => {
   let dataDir: string;
   let env: Record<string, string>;
+  let databaseUrl: string | undefined;
   let lines: string[];
   const file = (name: string) => path.join(dataDir, name);
   const verify = async (jsonl: string[], checkpoint = 'cp.txt', key = 'pub.pem') => {
@@ -20,8 +22,9 @@ describe('auditum verify --file (offline)', () => {
 
   before(async () => {
     dataDir = freshDataDir('auditum-offline');
-    env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_LOG_LEVEL: 'silent' };
     const t = await startTestApp({ dataDir });
+    databaseUrl = t.config.databaseUrl;
+    env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_LOG_LEVEL: 'silent', ...databaseEnv(databaseUrl) };
     await t.request('POST', '/v1/events', { body: { events: Array.from({ length: 12 }, (_, i) => sampleEvent({ action: `act ${i + 1}`, metadata: { i } })) } });
     const one = await t.request('GET', '/v1/events?limit=1');
     await t.app.close();
@@ -33,7 +36,10 @@ describe('auditum verify --file (offline)', () => {
     assert.equal(lines.length, 12);
     assert.deepEqual(JSON.parse(lines[11]!), one.body.events[0], 'a line is the entry as GET /v1/events returns it');
   });
-  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  after(async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase(databaseUrl);
+  });
 
   it('passes on an untouched export with its checkpoint, and without one', async () => {
     assert.deepEqual((await verify(lines)).report, { ok: true, checked: 12, first_bad_seq: null, reason: null });
@@ -92,8 +98,10 @@ describe('auditum verify --file (offline)', () => {
     // A genuine checkpoint made by a new key does not pass for the old key.
     assert.equal((await runCliProcess(['integrity', 'rotate-key'], env)).code, 0);
     await runCliProcess(['integrity', 'checkpoint', '--org', 'acme', '--out', file('cp2.txt')], env);
-    // Nothing was appended, so the latest checkpoint (old key) is returned; the note still verifies with the old key.
-    assert.equal((await verify(lines, 'cp2.txt')).code, 0);
+    // The rotation is recorded (checkpoint_key.rotated), so the new checkpoint covers it, signed by the new key.
+    const newKey = await verify(lines, 'cp2.txt');
+    assert.equal(newKey.code, 1);
+    assert.match(newKey.report.reason, /checkpoint signature does not verify with the given key/);
     const garbage = await verify(lines, 'export.jsonl');
     assert.match(garbage.report.reason, /checkpoint is malformed/);
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freshDataDir, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { TEST_DIALECT } from '../helpers/test-database.ts';
 import { runCliProcess } from '../helpers/process.ts';
 import { waitForExport } from '../helpers/exports.ts';
 import { bindReadOnly, cannotMount, unmount } from '../helpers/mounts.ts';
@@ -13,7 +14,7 @@ if (skip) console.log(`# read-only tests skipped: ${skip}`);
 
 const OTEL = { endpoint_url: 'https://collector.example.com/v1/logs', headers: { authorization: 'Bearer secret' }, enabled: false };
 
-describe('a read-only data directory', () => {
+describe('a read-only data directory', { skip: TEST_DIALECT === 'postgres' && 'on PostgreSQL the database is not in the data directory' }, () => {
   after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   // Root ignores chmod, so the directory is bind-mounted read-only over itself while the server
