@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
-import { fmt, mb, peakRss } from './common.ts';
+import { fmt, mb, peakRss, type BenchStore } from './common.ts';
 
 const FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
 
@@ -28,15 +28,15 @@ export interface ExportBenchResult {
   queryMaxMs: number;
 }
 
-/** Exports all of `dataDir`'s entries once per format, each in a fresh server process. */
-export async function benchExports(dataDir: string, key: string, formats: readonly string[] = FORMATS): Promise<ExportBenchResult[]> {
+/** Exports all of the store's entries once per format, each in a fresh server process. */
+export async function benchExports(store: BenchStore, key: string, formats: readonly string[] = FORMATS): Promise<ExportBenchResult[]> {
   const results: ExportBenchResult[] = [];
   for (const format of formats) {
     const port = await freePort();
     // Size-triggered checkpoints are off: the first append after a start (the export's own
     // export.created) would otherwise sign a checkpoint over the whole log, which is measured
     // elsewhere and not part of exporting.
-    const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
+    const server = await startServerProcess({ ...store.env, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     try {
       await sleep(5000);

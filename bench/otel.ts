@@ -2,12 +2,11 @@
  * OTLP export: how fast a backlog drains to a loopback receiver (records/s, against the core
  * HTTP ingest rate), and the delivery lag while ingesting steadily at half that rate.
  */
-import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver.ts';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
-import { fmt, mb, peakRss, setupOrg, tmpDir } from './common.ts';
+import { benchStore, fmt, mb, peakRss, removeStore, setupOrg, type BenchStore } from './common.ts';
 import { benchEvent } from './data.ts';
 
 const BACKLOG = Number(process.env.BENCH_OTEL_EVENTS ?? 100_000);
@@ -15,12 +14,12 @@ const STEADY_SECONDS = Number(process.env.BENCH_OTEL_SECONDS ?? 30);
 /** The core scenario's HTTP ingest rate on this machine when it was not measured in the same run. */
 const DEFAULT_CORE_RATE = 4650;
 
-export async function otelBench({ coreIngestRate }: { coreIngestRate?: number }) {
+export async function otelBench({ coreIngestRate, dialect }: { coreIngestRate?: number; dialect: BenchStore['dialect'] }) {
   const coreRate = coreIngestRate ?? Number(process.env.BENCH_CORE_RATE ?? DEFAULT_CORE_RATE);
-  const dataDir = tmpDir('otel');
-  const { key } = await setupOrg(dataDir);
+  const store = await benchStore('otel', dialect);
+  const { key } = await setupOrg(store);
   const port = await freePort();
-  const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
+  const server = await startServerProcess({ ...store.env, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
   const receiver = await startOtlpReceiver();
   // Delivery lag per record: arrival at the receiver minus the entry's received_at (observedTimeUnixNano).
   const lags: number[] = [];
@@ -106,9 +105,9 @@ export async function otelBench({ coreIngestRate }: { coreIngestRate?: number })
   server.child.kill('SIGTERM');
   await waitForExit(server.child);
   await receiver.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  removeStore(store);
 
-  console.log(`\nOTLP export to a loopback receiver (http/protobuf, batches of 1000)`);
+  console.log(`\nOTLP export to a loopback receiver (${dialect}) (http/protobuf, batches of 1000)`);
   console.log(`  backlog of ${fmt(BACKLOG)} drained at:  ${fmt(drainRate)} records/s  (core HTTP ingest ${fmt(coreRate)} events/s; ratio ${fmt(drainRate / coreRate, 2)}x, target >= 1x)`);
   console.log(`  steady ingest at ${fmt(achieved)} events/s for ${STEADY_SECONDS} s: lag p50 ${fmt(p(0.5))} ms, p95 ${fmt(p(0.95))} ms, max ${fmt(worst.lag)} ms (at ${fmt(worst.at, 1)} s)  (target < 2,000 ms)`);
   console.log(`  peak server RSS: ${mb(rss)}`);

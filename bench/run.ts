@@ -4,16 +4,11 @@
  * (default 1,000,000). BENCH_ONLY=exports fills the data and runs only the export scenario;
  * BENCH_EXPORT_FORMATS=csv,jsonl picks formats.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
-import { createServices } from '../src/main.ts';
 import { benchEvent, benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
-import { fmt, mb, peakRss, setupOrg, tmpDir } from './common.ts';
+import { benchStore, fmt, mb, openStore, peakRss, removeStore, setupOrg, storeSize, type BenchStore } from './common.ts';
 import { otelBench } from './otel.ts';
 import { benchExports, printExportResults } from './exports.ts';
 
@@ -28,15 +23,15 @@ const NOW = Date.now() - 60_000;
 /** The HTTP ingest rate measured by the core scenario, which the OTLP scenario must keep up with. */
 let lastHttpRate: number | undefined;
 
-async function httpIngest(): Promise<{ rate: number; rss: number }> {
-  const dataDir = tmpDir('http');
-  const { key } = await setupOrg(dataDir);
+async function httpIngest(dialect: BenchStore['dialect']): Promise<{ rate: number; rss: number }> {
+  const store = await benchStore('http', dialect);
+  const { key } = await setupOrg(store);
   const bodies: string[] = [];
   for (let i = 0; i < INGEST; i += BATCH) {
     bodies.push(JSON.stringify({ events: Array.from({ length: Math.min(BATCH, INGEST - i) }, (_, k) => benchEvent(i + k, NOW, SPAN, INGEST)) }));
   }
   const port = await freePort();
-  const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
+  const server = await startServerProcess({ ...store.env, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -53,19 +48,26 @@ async function httpIngest(): Promise<{ rate: number; rss: number }> {
   const rss = peakRss(server.child.pid!);
   server.child.kill('SIGTERM');
   await waitForExit(server.child);
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  removeStore(store);
   return { rate: INGEST / seconds, rss };
 }
 
-async function main() {
-  console.log(`Auditum benchmark: ${fmt(INGEST)} events for ingest, ${fmt(TOTAL)} for queries, batches of ${BATCH}, ${CLIENTS} HTTP clients, ${os.cpus().length} cores`);
+/** The figures compared across databases when the benchmark runs on both. */
+interface Summary {
+  dialect: BenchStore['dialect'];
+  httpRate: number;
+  baselineRate: number;
+  indexRate: number;
+  p95: Map<string, number>;
+}
+
+async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined> {
+  console.log(`\n#### ${dialect}: ${fmt(INGEST)} events for ingest, ${fmt(TOTAL)} for queries, batches of ${BATCH}, ${CLIENTS} HTTP clients, ${os.cpus().length} cores`);
 
   // 1. In-process baseline: the same rows straight into the storage module.
-  const dataDir = tmpDir('store');
-  const { orgId, key } = await setupOrg(dataDir);
-  const config = loadConfig({}, { dataDir });
-  const database = await openDatabase({ dataDir, sync: config.sqliteSync });
-  const services = createServices(database, config);
+  const store = await benchStore('store', dialect);
+  const { orgId, key } = await setupOrg(store);
+  const { database, services } = await openStore(store);
   let baselineSeconds = 0;
   for (let i = 0; i < TOTAL; i += BATCH) {
     const inputs = benchInputs(i, Math.min(BATCH, TOTAL - i), NOW, SPAN, TOTAL);
@@ -79,13 +81,13 @@ async function main() {
     // The server would otherwise spend its first minutes indexing, which is not what is measured here.
     await services.indexer.catchUp();
     await database.close();
-    printExportResults(await benchExports(dataDir, key, EXPORT_FORMATS));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    return;
+    printExportResults(await benchExports(store, key, EXPORT_FORMATS));
+    removeStore(store);
+    return undefined;
   }
 
-  // 2. HTTP ingest into a fresh data dir.
-  const http = await httpIngest();
+  // 2. HTTP ingest into a fresh store.
+  const http = await httpIngest(dialect);
   lastHttpRate = http.rate;
   console.log('\nIngest');
   console.log(`  HTTP (4 clients x 500/batch, ack after commit): ${fmt(http.rate)} events/s   peak server RSS ${mb(http.rss)}`);
@@ -103,7 +105,7 @@ async function main() {
 
   // 4. Query suite over HTTP at TOTAL entries.
   const port = await freePort();
-  const server = await startServerProcess({ AUDITUM_DATA_DIR: dataDir, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
+  const server = await startServerProcess({ ...store.env, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
   const get = async (query: string) => {
     const res = await fetch(`${server.url}/v1/events?${query}`, { headers: { authorization: `Bearer ${key}` } });
     if (res.status !== 200) throw new Error(`${query}: ${res.status} ${await res.text()}`);
@@ -121,6 +123,7 @@ async function main() {
     ['page 100 via cursor', `limit=50&cursor=${cursor}`],
   ];
   console.log(`\nQueries at ${fmt(TOTAL)} entries (HTTP, 50 per page, 40 runs after 3 warm-ups)`);
+  const p95 = new Map<string, number>();
   for (const [name, query] of suite) {
     const times: number[] = [];
     let rows = 0;
@@ -132,19 +135,41 @@ async function main() {
     times.sort((a, b) => a - b);
     const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
     console.log(`  ${name.padEnd(24)} p50 ${fmt(p(0.5), 1).padStart(6)} ms   p95 ${fmt(p(0.95), 1).padStart(6)} ms   (${rows} rows)`);
+    p95.set(name, p(0.95));
   }
   const queryRss = peakRss(server.child.pid!);
   server.child.kill('SIGTERM');
   await waitForExit(server.child);
   console.log(`  peak server RSS while querying: ${mb(queryRss)}  (target < 400 MB)`);
-  const size = fs.readdirSync(dataDir).reduce((sum, f) => sum + (fs.statSync(path.join(dataDir, f)).isFile() ? fs.statSync(path.join(dataDir, f)).size : 0), 0);
-  console.log(`  data dir size: ${mb(size)}`);
+  console.log(`  stored size: ${mb(await storeSize(store))} (${fmt((await storeSize(store)) / TOTAL, 0)} bytes per entry)`);
 
   // 5. Exports of every entry, per format.
-  printExportResults(await benchExports(dataDir, key, EXPORT_FORMATS));
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  printExportResults(await benchExports(store, key, EXPORT_FORMATS));
+  removeStore(store);
+  return { dialect, httpRate: http.rate, baselineRate, indexRate: TOTAL / trigramSeconds, p95 };
 }
 
-// BENCH_ONLY=core | exports | otel runs one scenario (core includes exports).
-if (!ONLY || ONLY === 'core' || ONLY === 'exports') await main();
-if (!ONLY || ONLY === 'otel') await otelBench({ coreIngestRate: lastHttpRate });
+/** Side by side, with PostgreSQL's figures as a ratio of SQLite's measured in the same run. */
+function printComparison(summaries: Summary[]): void {
+  const [sqlite, postgres] = [summaries.find((s) => s.dialect === 'sqlite'), summaries.find((s) => s.dialect === 'postgres')];
+  if (!sqlite || !postgres) return;
+  console.log('\nPostgreSQL beside SQLite (same machine, same run)');
+  const row = (name: string, a: number, b: number, unit: string, goal = '') =>
+    console.log(`  ${name.padEnd(28)} sqlite ${fmt(a, 1).padStart(9)} ${unit}   postgres ${fmt(b, 1).padStart(9)} ${unit}   ${fmt(b / a, 2)}x ${goal}`);
+  row('HTTP batch ingest', sqlite.httpRate, postgres.httpRate, 'ev/s', '(goal >= 0.8x)');
+  row('in-process store', sqlite.baselineRate, postgres.baselineRate, 'ev/s');
+  row('full-text indexing', sqlite.indexRate, postgres.indexRate, 'ev/s');
+  for (const [name, ms] of sqlite.p95) row(`p95 ${name}`, ms, postgres.p95.get(name) ?? NaN, 'ms', '(goal < 50 ms)');
+}
+
+// BENCH_DB=sqlite (default) | postgres | both; BENCH_ONLY=core | exports | otel runs one scenario (core includes exports).
+const dialects = (process.env.BENCH_DB === 'both' ? ['sqlite', 'postgres'] : [process.env.BENCH_DB ?? 'sqlite']) as Array<BenchStore['dialect']>;
+const summaries: Summary[] = [];
+for (const dialect of dialects) {
+  if (!ONLY || ONLY === 'core' || ONLY === 'exports') {
+    const summary = await main(dialect);
+    if (summary) summaries.push(summary);
+  }
+  if (!ONLY || ONLY === 'otel') await otelBench({ coreIngestRate: lastHttpRate, dialect });
+}
+printComparison(summaries);

@@ -36,6 +36,7 @@ import { createRetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
 import { startRetentionSchedule } from './retention/retention-schedule.ts';
 import { startSearchIndexing } from './events/search-indexing.ts';
+import { startPartitionUpkeep } from './db/partition-upkeep.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
 import { startJobRunner, type JobHandler } from './jobs/job-runner.ts';
 import { createLogger } from './log.ts';
@@ -255,6 +256,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   // Stopped after the server has closed, so the refused sign-ins counted up to then are written.
   const tasks = [
     blockedSignIns,
+    startPartitionUpkeep(database, logger),
     startJobRunner({
       queue: services.jobs,
       handlers: jobHandlers,

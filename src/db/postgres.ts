@@ -67,6 +67,7 @@ export async function openPostgresDatabase(options: { url: string; dataDir: stri
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guarded }) });
   // Kysely takes a PostgreSQL advisory lock around migrations, so servers starting at once migrate one at a time.
   if (!options.skipMigrations) await migrateToLatest(db, postgresAdapter, { dataDir: options.dataDir });
+  // Before anything is written: this month's partition must exist before an entry could land in the default one.
   await postgresAdapter.preparePartitions(db, Date.now());
   let closed = false;
   const database: Database = {

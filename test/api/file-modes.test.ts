@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freshDataDir, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { TEST_DIALECT } from '../helpers/test-database.ts';
 import { waitForExport } from '../helpers/exports.ts';
 import { openDatabase } from '../../src/db/database.ts';
 
@@ -47,7 +48,9 @@ describe('data directory permissions', () => {
     await t.app.services.checkpoints.create(t.org.id);
 
     const names = fs.readdirSync(t.dataDir);
-    const expectedNames = ['auditum.db', 'auditum.db-wal', 'auditum.db-shm', 'search.db', 'search.db-wal', 'search.db-shm'];
+    // On PostgreSQL the database is the server's: the data dir holds keys and exports only.
+    const databaseFiles = ['auditum.db', 'auditum.db-wal', 'auditum.db-shm', 'search.db', 'search.db-wal', 'search.db-shm'];
+    const expectedNames = TEST_DIALECT === 'sqlite' ? databaseFiles : [];
     expectedNames.push('secret.key', 'token-signing.key', 'checkpoint-keys.json', 'exports');
     for (const expected of expectedNames) {
       assert.ok(names.includes(expected), `${expected} exists (${names.join(', ')})`);

@@ -9,8 +9,10 @@ describe('POST /v1/events', () => {
   });
   after(() => t.close());
 
+  /** Entries stored by these tests: alerts the built-in rules raise meanwhile (alert.triggered) are not counted. */
   async function storedCount(): Promise<number> {
-    return (await t.app.services.store.head(t.org.id)).lastSeq;
+    const entries = await t.app.services.store.bySeq(t.org.id, 0, 1_000_000);
+    return entries.filter((e) => e.type !== 'alert.triggered').length;
   }
 
   it('stores one event and returns id, seq and hash after commit', async () => {
