@@ -13,9 +13,10 @@ const TYPES = { text: sql`text collate "C"`, int: sql`integer`, bigint: sql`bigi
 
 /** One partition per calendar month (UTC) of the time-ordered key; older entries go to the default one. */
 function monthPartition(year: number, month: number) {
-  const from = Date.UTC(year, month, 1) * PK_SLOTS;
+  const start = new Date(Date.UTC(year, month, 1));
+  const from = start.getTime() * PK_SLOTS;
   const to = Date.UTC(year, month + 1, 1) * PK_SLOTS;
-  const name = `events_p${year}${String(month + 1).padStart(2, '0')}`;
+  const name = `events_p${start.getUTCFullYear()}${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
   return { name, from, to };
 }
 
@@ -84,8 +85,9 @@ export const postgresAdapter: DialectAdapter = {
   forUpdate: <Q extends Lockable>(query: Q) => query.forUpdate() as Q,
   forClaim: <Q extends Lockable>(query: Q) => query.forUpdate().skipLocked() as Q,
 
-  async optimize() {
-    // autovacuum keeps statistics current on PostgreSQL.
+  // autovacuum keeps statistics current over time; after a bulk load or at shutdown, fresh ones now.
+  async optimize(db) {
+    await sql`analyze events, search_docs`.execute(db);
   },
 
   async eraseOverwritten() {
