@@ -63,7 +63,12 @@ export async function openRawSql(target: { dataDir: string; databaseUrl?: string
         handle.prepare(statement).run(...params);
       },
       async all<T>(statement: string, params: unknown[] = []) {
-        return handle.prepare(statement).all(...params) as T[];
+        const prepared = handle.prepare(statement);
+        if (!prepared.reader) {
+          prepared.run(...params);
+          return [];
+        }
+        return prepared.all(...params) as T[];
       },
       async close() {
         handle.close();
