@@ -4,7 +4,8 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startApp, type RunningApp } from '../../src/main.ts';
 import { createLogger } from '../../src/log.ts';
-import { dropDatabase, freshDatabaseUrl } from './test-database.ts';
+import { after, before } from 'node:test';
+import { databaseEnv, dropDatabase, freshDatabaseUrl } from './test-database.ts';
 import type { Scope } from '../../src/access/principal.ts';
 import type { Role } from '../../src/db/tables.ts';
 
@@ -176,4 +177,28 @@ export async function reopenTestApp(t: TestApp): Promise<Pick<TestApp, 'app' | '
 /** A minimal valid event, with overrides. */
 export function sampleEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { type: 'user.login', actor: { id: 'user-1', email: 'ada@example.com' }, ...overrides };
+}
+
+/** Where a suite that runs Auditum as processes keeps its data: a data dir and, on PostgreSQL, a database. */
+export interface ProcessStore {
+  dataDir: string;
+  databaseUrl?: string;
+  /** The environment of a server or CLI process on this store. */
+  env(): Record<string, string>;
+}
+
+/** A fresh ProcessStore for the current suite, made before its tests and removed after them. */
+export function processStore(label: string): ProcessStore {
+  const store: ProcessStore = {
+    dataDir: freshDataDir(label),
+    env: () => ({ AUDITUM_DATA_DIR: store.dataDir, ...databaseEnv(store.databaseUrl) }),
+  };
+  before(async () => {
+    store.databaseUrl = await freshDatabaseUrl();
+  });
+  after(async () => {
+    fs.rmSync(store.dataDir, { recursive: true, force: true });
+    await dropDatabase(store.databaseUrl);
+  });
+  return store;
 }

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freshDataDir } from '../helpers/test-app.ts';
-import { databaseEnv, dropDatabase, freshDatabaseUrl } from '../helpers/test-database.ts';
+import { processStore } from '../helpers/test-app.ts';
 import { freePort, runCliProcess, startServerProcess, waitForExit } from '../helpers/process.ts';
 
 describe('kill -9 during ingest', () => {
-  const dataDir = freshDataDir('auditum-crash');
-  let databaseUrl: string | undefined;
-  before(async () => {
-    databaseUrl = await freshDatabaseUrl();
-  });
-  after(async () => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    await dropDatabase(databaseUrl);
-  });
+  const store = processStore('auditum-crash');
 
   it('loses no acknowledged event and the chain still verifies after restart', async () => {
-    const env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_LOG_LEVEL: 'silent', ...databaseEnv(databaseUrl) };
+    const env = { ...store.env(), AUDITUM_LOG_LEVEL: 'silent' };
     assert.equal((await runCliProcess(['org', 'create', 'acme'], env)).code, 0);
     const created = await runCliProcess(['apikey', 'create', '--org', 'acme'], env);
     const key = created.stdout.trim().split('\n').at(-1)!;

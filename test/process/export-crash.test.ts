@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../src/config.ts';
@@ -10,8 +10,7 @@ import { eventInputSchema } from '../../src/events/event.schemas.ts';
 import { createServices } from '../../src/main.ts';
 import { COLUMNS } from '../helpers/exports.ts';
 import { freePort, startServerProcess, waitForExit } from '../helpers/process.ts';
-import { freshDataDir } from '../helpers/test-app.ts';
-import { databaseEnv, dropDatabase, freshDatabaseUrl } from '../helpers/test-database.ts';
+import { processStore } from '../helpers/test-app.ts';
 
 const TOTAL = 40_000;
 
@@ -36,19 +35,12 @@ async function seed(dataDir: string, databaseUrl: string | undefined): Promise<{
 }
 
 describe('kill -9 during an export', () => {
-  const dataDir = freshDataDir('auditum-export-crash');
-  let databaseUrl: string | undefined;
-  before(async () => {
-    databaseUrl = await freshDatabaseUrl();
-  });
-  after(async () => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    await dropDatabase(databaseUrl);
-  });
+  const store = processStore('auditum-export-crash');
 
   it('resumes the export after restart and completes it with every row; no partial file is left', async () => {
-    const { orgId, key } = await seed(dataDir, databaseUrl);
-    const env = { AUDITUM_DATA_DIR: dataDir, AUDITUM_SQLITE_SYNC: 'normal', ...databaseEnv(databaseUrl) };
+    const { dataDir } = store;
+    const { orgId, key } = await seed(dataDir, store.databaseUrl);
+    const env = { ...store.env(), AUDITUM_SQLITE_SYNC: 'normal' };
     const port = String(await freePort());
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const server = await startServerProcess({ ...env, PORT: port });
