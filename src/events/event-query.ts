@@ -68,6 +68,27 @@ export function createEventQuery(database: Database) {
     };
   };
 
+  /**
+   * The entries past the index's high-water seq that match: read by the (org_id, seq) index (a key
+   * order walk filtered on seq could cross the whole organization to find none), in seq chunks,
+   * keeping the newest `limit` by key. The tail is as long as the indexer's lag: short.
+   */
+  const tailSource = (fields: Query, indexedSeq: number, terms: string[]): Source => async (after, limit) => {
+    let best: EventRow[] = [];
+    for (let above = indexedSeq; ; ) {
+      const rows = (await fields
+        .where('events.seq', '>', above)
+        .orderBy('events.seq')
+        .limit(CHECK_CHUNK)
+        .selectAll('events')
+        .execute()) as EventRow[];
+      const kept = rows.filter((row) => (after === undefined || row.pk < after) && containsAllTerms(searchText(rowToEntry(row)), terms));
+      best = [...best, ...kept].sort((a, b) => b.pk - a.pk).slice(0, limit);
+      if (rows.length < CHECK_CHUNK) return best;
+      above = rows[rows.length - 1]!.seq;
+    }
+  };
+
   /** Walks the index newest first in chunks, keeping the rows that pass the other conditions. */
   const indexWalk = (orgId: string, query: Query, indexable: string[], short: string[]): Source => async (after, limit) => {
     const rows: EventRow[] = [];
@@ -95,7 +116,7 @@ export function createEventQuery(database: Database) {
     if (indexable.length === 0) return [checked(fields, terms)];
 
     // Entries past the index's high-water seq are checked here, so a search sees every acknowledged entry.
-    const tail = checked(fields.where('events.seq', '>', await search.indexedSeq(orgId)), terms);
+    const tail = tailSource(fields, await search.indexedSeq(orgId), terms);
     const candidates = await search.candidates(orgId, indexable, CANDIDATE_CAP + 1);
     if (candidates.length > CANDIDATE_CAP) return [indexWalk(orgId, fields, indexable, short), tail];
     if (candidates.length === 0) return [tail];
