@@ -36,6 +36,8 @@ let cluster: Promise<{ url: string; stop(): void }> | undefined;
 function benchCluster(): Promise<{ url: string; stop(): void }> {
   cluster ??= startCluster({ durable: true }).then((started) => {
     process.on('exit', () => started.stop());
+    // An interrupted benchmark stops its cluster too ('exit' alone does not run on a signal).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
     return started;
   });
   return cluster;
