@@ -23,7 +23,7 @@ export function tmpDir(label: string): string {
 export async function setupOrg(dataDir: string): Promise<{ orgId: string; key: string }> {
   const config = loadConfig({}, { dataDir });
   const database = await openDatabase({ dataDir, sync: config.sqliteSync });
-  const services = createServices(database, config);
+  const services = await createServices(database, config);
   const org = await services.orgs.create('bench');
   const { key } = await services.apiKeys.create(org.id, { scopes: ['admin'] });
   await database.close();

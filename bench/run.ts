@@ -65,7 +65,7 @@ async function main() {
   const { orgId, key } = await setupOrg(dataDir);
   const config = loadConfig({}, { dataDir });
   const database = await openDatabase({ dataDir, sync: config.sqliteSync });
-  const services = createServices(database, config);
+  const services = await createServices(database, config);
   let baselineSeconds = 0;
   for (let i = 0; i < TOTAL; i += BATCH) {
     const inputs = benchInputs(i, Math.min(BATCH, TOTAL - i), NOW, SPAN, TOTAL);

@@ -49,7 +49,7 @@ const stdio: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => 
 async function withServices<T>(config: Config, run: (services: Services) => Promise<T>): Promise<T> {
   const database = await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync });
   try {
-    return await run(createServices(database, config));
+    return await run(await createServices(database, config));
   } finally {
     await database.close();
   }
@@ -92,7 +92,7 @@ async function verifyFile(values: Flags, io: Output): Promise<number> {
 async function integrityCommand(s: Services, sub: string | undefined, values: Flags, io: Output): Promise<number | undefined> {
   if (sub === 'rotate-key') {
     const actor = await operator(s, values.as);
-    const keyId = s.keys.rotate();
+    const keyId = await s.keys.rotate();
     // The key signs every organization's checkpoints: each one's log records the change.
     const action = 'Rotated the checkpoint signing key from the command line';
     const event = { type: 'checkpoint_key.rotated', action, metadata: { key_id: keyId } };
@@ -118,7 +118,7 @@ async function integrityCommand(s: Services, sub: string | undefined, values: Fl
   }
   if (sub === 'checkpoint') {
     const cp = await s.checkpoints.create(orgId);
-    const key = s.keys.list().find((k) => k.key_id === cp.key_id)!;
+    const key = (await s.keys.list()).find((k) => k.key_id === cp.key_id)!;
     if (values.out) fs.writeFileSync(values.out, cp.note);
     else io.out(cp.note);
     if (values['key-out']) fs.writeFileSync(values['key-out'], key.public_key_pem);
@@ -172,7 +172,7 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
     if (command === 'serve') return await serve(config);
     if (command === 'migrate') {
       // Opening the database applies every pending migration (under an advisory lock on PostgreSQL).
-      await withServices(config, async () => undefined);
+      await (await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync })).close();
       io.out('the database schema is up to date');
       return 0;
     }

@@ -19,7 +19,7 @@ async function seed(dataDir: string): Promise<{ orgId: string; key: string }> {
   const config = loadConfig({}, { dataDir });
   const database = await openDatabase({ dataDir, sync: 'normal' });
   try {
-    const services = createServices(database, config);
+    const services = await createServices(database, config);
     const org = await services.orgs.create('acme');
     const { key } = await services.apiKeys.create(org.id, { scopes: ['events:read'] });
     for (let i = 0; i < TOTAL; i += 1000) {
