@@ -29,15 +29,21 @@ function read(file: string): Buffer | undefined {
 }
 
 function checkpointKeys(file: string, content: Buffer): ImportedKey[] {
+  let keys: Array<{ created_at: number; private_pem: string }>;
   try {
-    const { keys } = JSON.parse(content.toString('utf8')) as { keys: Array<{ created_at: number; private_pem: string }> };
-    return keys.map((key) => ({
-      material: createPrivateKey(key.private_pem).export({ format: 'der', type: 'pkcs8' }),
-      createdAt: Number(key.created_at),
-    }));
-  } catch (error) {
-    throw new KeyMaterialError(`cannot import the checkpoint keys of ${file}: ${(error as Error).message}`);
+    keys = (JSON.parse(content.toString('utf8')) as { keys: typeof keys }).keys;
+    if (!Array.isArray(keys)) throw new Error('no key list');
+  } catch {
+    // Not the parser's words: they may quote the file, which holds private keys.
+    throw new KeyMaterialError(`cannot import ${file}: it is not the JSON key list older versions wrote`);
   }
+  return keys.map((key, i) => {
+    try {
+      return { material: createPrivateKey(key.private_pem).export({ format: 'der', type: 'pkcs8' }), createdAt: Number(key.created_at) };
+    } catch {
+      throw new KeyMaterialError(`cannot import ${file}: key ${i + 1} is not a PEM private key`);
+    }
+  });
 }
 
 /** The keys of the older files present in `dataDir`, by kind; kinds without a file are absent. */

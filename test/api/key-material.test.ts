@@ -212,6 +212,35 @@ describe('key material in the database', () => {
     }
   });
 
+  it('refuses to start on an older key file it cannot import, without quoting it', async () => {
+    const dataDir = freshDataDir('auditum-badkeys');
+    const url = await freshDatabaseUrl();
+    try {
+      const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      const file = path.join(dataDir, 'checkpoint-keys.json');
+      fs.writeFileSync(file, `{"keys": [{"key_id": "00", "private_pem": ${JSON.stringify(pem)}`, { mode: 0o600 });
+      const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, databaseUrl: url, secretKey: url ? TEST_SECRET_KEY : undefined });
+      const error = await startApp(config, createLogger('silent')).then(
+        async (app) => {
+          await app.close();
+          throw new Error('the server started');
+        },
+        (failure: Error) => failure,
+      );
+      assert.match(error.message, /checkpoint-keys\.json: it is not the JSON key list older versions wrote$/);
+      assert.ok(!error.message.includes(pem.split('\n')[1]!), 'the message quotes no key');
+      const raw = await openRawSql({ dataDir, databaseUrl: url });
+      try {
+        assert.deepEqual(await raw.all('SELECT kind FROM key_material'), [], 'nothing was stored');
+      } finally {
+        await raw.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabase(url);
+    }
+  });
+
   it('servers starting at once on one fresh database end with one key of each kind, and see rotations', {
     skip: TEST_DIALECT !== 'postgres' && 'needs PostgreSQL: several servers share a database only there',
   }, async () => {

@@ -297,11 +297,14 @@ describe('outbound policy', () => {
       }
       assert.equal((await call('PUT', '/v1/alert-webhook', { url: listener.url('127.0.0.1', '/hooks/new') })).status, 200);
       await t.app.close();
-      // As an earlier version left it: each URL in clear, and migration 0009 not yet run.
+      // As an earlier version left it: each URL in clear, and migration 0009 not yet run. That version
+      // kept its keys in data dir files (0011 not run either): the secret-box key in secret.key.
+      fs.writeFileSync(path.join(t.dataDir, 'secret.key'), t.app.services.keyring.current('secret_box'), { mode: 0o600 });
       const file = new Database(path.join(t.dataDir, 'auditum.db'));
       try {
         file.prepare('UPDATE alert_webhooks SET url = ? || org_id').run(listener.url('127.0.0.1', `${SECRET_PATH}-`));
-        file.prepare("DELETE FROM kysely_migration WHERE name LIKE '0009-%'").run();
+        file.prepare("DELETE FROM kysely_migration WHERE name LIKE '0009-%' OR name LIKE '0011-%'").run();
+        file.prepare('DROP TABLE key_material').run();
       } finally {
         file.close();
       }
