@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,9 @@ export interface BenchStore {
   env: Record<string, string>;
 }
 
+/** The key-encryption key of the benchmark's PostgreSQL stores (the SQLite ones keep theirs in the data dir). */
+const BENCH_SECRET_KEY = randomBytes(32).toString('base64');
+
 let cluster: Promise<{ url: string; stop(): void }> | undefined;
 
 /** The benchmark's PostgreSQL cluster, started once (durable: fsync and synchronous commit on, as in production). */
@@ -54,14 +58,14 @@ export async function benchStore(label: string, dialect: BenchStore['dialect']):
   await client.query(`CREATE DATABASE ${name}`);
   await client.end();
   const databaseUrl = Object.assign(new URL(url), { pathname: `/${name}` }).toString();
-  return { dialect, dataDir, databaseUrl, env: { AUDITUM_DATA_DIR: dataDir, AUDITUM_DATABASE_URL: databaseUrl } };
+  return { dialect, dataDir, databaseUrl, env: { AUDITUM_DATA_DIR: dataDir, AUDITUM_DATABASE_URL: databaseUrl, AUDITUM_SECRET_KEY: BENCH_SECRET_KEY } };
 }
 
 /** Opens the store's database in this process, with services over it. */
 export async function openStore(store: BenchStore) {
-  const config = loadConfig({}, { dataDir: store.dataDir, databaseUrl: store.databaseUrl });
+  const config = loadConfig(store.env, { dataDir: store.dataDir, databaseUrl: store.databaseUrl });
   const database = await openDatabase({ dataDir: store.dataDir, url: store.databaseUrl, sync: config.sqliteSync });
-  return { config, database, services: createServices(database, config) };
+  return { config, database, services: await createServices(database, config) };
 }
 
 /** Bytes the store occupies: the data dir's files, plus the PostgreSQL database's size. */

@@ -5,6 +5,7 @@ import { verifyExport } from './integrity/offline-verify.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DatabaseStartError } from './db/postgres.ts';
+import { runDbCopy } from './db/copy-command.ts';
 import { parseScopes } from './access/api-key.service.ts';
 import { AppError, errorCode, storageFailure } from './errors.ts';
 import { inTransaction } from './db/unit-of-work.ts';
@@ -32,6 +33,9 @@ const USAGE = `usage: auditum <command>
   integrity checkpoint --org SLUG [--out FILE] [--key-out FILE]
                                                  sign a checkpoint now; print (or write) it, and the signing public key
   integrity rotate-key                           start signing with a new key (old public keys stay listed)
+  db copy --from DATA_DIR --to postgres://... [--from-secret-key-file FILE]
+                                                 copy an SQLite installation into an empty PostgreSQL database
+                                                 (the target's key: AUDITUM_SECRET_KEY or AUDITUM_SECRET_KEY_FILE)
   user create --org SLUG --email E [--role owner|admin|member] [--name NAME]
                                                  create a user (password read from AUDITUM_PASSWORD,
                                                  else generated and printed once as the last line)
@@ -49,7 +53,7 @@ const stdio: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => 
 async function withServices<T>(config: Config, run: (services: Services) => Promise<T>): Promise<T> {
   const database = await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync });
   try {
-    return await run(createServices(database, config));
+    return await run(await createServices(database, config));
   } finally {
     await database.close();
   }
@@ -92,7 +96,7 @@ async function verifyFile(values: Flags, io: Output): Promise<number> {
 async function integrityCommand(s: Services, sub: string | undefined, values: Flags, io: Output): Promise<number | undefined> {
   if (sub === 'rotate-key') {
     const actor = await operator(s, values.as);
-    const keyId = s.keys.rotate();
+    const keyId = await s.keys.rotate();
     // The key signs every organization's checkpoints: each one's log records the change.
     const action = 'Rotated the checkpoint signing key from the command line';
     const event = { type: 'checkpoint_key.rotated', action, metadata: { key_id: keyId } };
@@ -118,7 +122,7 @@ async function integrityCommand(s: Services, sub: string | undefined, values: Fl
   }
   if (sub === 'checkpoint') {
     const cp = await s.checkpoints.create(orgId);
-    const key = s.keys.list().find((k) => k.key_id === cp.key_id)!;
+    const key = (await s.keys.list()).find((k) => k.key_id === cp.key_id)!;
     if (values.out) fs.writeFileSync(values.out, cp.note);
     else io.out(cp.note);
     if (values['key-out']) fs.writeFileSync(values['key-out'], key.public_key_pem);
@@ -144,6 +148,9 @@ const CLI_OPTIONS = {
   out: { type: 'string' },
   'key-out': { type: 'string' },
   as: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'from-secret-key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -172,7 +179,7 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
     if (command === 'serve') return await serve(config);
     if (command === 'migrate') {
       // Opening the database applies every pending migration (under an advisory lock on PostgreSQL).
-      await withServices(config, async () => undefined);
+      await (await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync })).close();
       io.out('the database schema is up to date');
       return 0;
     }
@@ -245,6 +252,12 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       return report.ok ? 0 : 1;
     }
     if (command === 'verify' && values.file) return await verifyFile(values, io);
+    if (command === 'db' && sub === 'copy' && values.from && values.to) {
+      const fromSecretKeyFile = values['from-secret-key-file'];
+      const progress = process.stderr.isTTY ? process.stderr : undefined;
+      io.out(await runDbCopy({ from: values.from, to: values.to, fromSecretKeyFile, config, progress }));
+      return 0;
+    }
     if (command === 'retention' && sub === 'run') {
       const results = await withServices(config, async (s) => {
         const ids = values.org ? [(await s.orgs.bySlug(values.org)).id] : await s.orgs.ids();

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { normalizeOutboundList } from './outbound/outbound-policy.ts';
+import { decodeKeyText } from './keys/key-text.ts';
 
 const intFromString = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
@@ -46,6 +47,8 @@ const outboundList = z
     return entries;
   });
 
+const KEY_TEXT_MESSAGE = 'must be 32 bytes written as base64 or hex (e.g. the output of `openssl rand -base64 32`)';
+
 /** Every setting Auditum reads, with its environment variable and default. */
 export const configSchema = z.object({
   port: intFromString(0, 65535).default(8080),
@@ -53,6 +56,12 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   /** postgres://user:password@host:port/database: run on PostgreSQL instead of the SQLite file in the data dir. */
   databaseUrl: z.string().min(1).optional(),
+  /**
+   * The key-encryption key (32 bytes, base64 or hex) that seals the key material stored in the
+   * database; or the file holding it. Without either, SQLite keeps one in the data dir.
+   */
+  secretKey: z.string().refine((text) => decodeKeyText(text) !== undefined, KEY_TEXT_MESSAGE).optional(),
+  secretKeyFile: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted request body, bytes. */
   bodyLimit: intFromString(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -113,6 +122,9 @@ export const configSchema = z.object({
   outboundAllow: outboundList.default([]),
   /** Outbound connections never go to these ranges and host names; wins over outboundAllow. */
   outboundDeny: outboundList.default([]),
+}).refine((config) => !(config.secretKey && config.secretKeyFile), {
+  path: ['secretKeyFile'],
+  message: 'set AUDITUM_SECRET_KEY or AUDITUM_SECRET_KEY_FILE, not both',
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -123,6 +135,8 @@ export const envNames: Record<keyof Config, string> = {
   host: 'HOST',
   dataDir: 'AUDITUM_DATA_DIR',
   databaseUrl: 'AUDITUM_DATABASE_URL',
+  secretKey: 'AUDITUM_SECRET_KEY',
+  secretKeyFile: 'AUDITUM_SECRET_KEY_FILE',
   logLevel: 'AUDITUM_LOG_LEVEL',
   bodyLimit: 'AUDITUM_BODY_LIMIT',
   requestTimeoutMs: 'AUDITUM_REQUEST_TIMEOUT_MS',

@@ -15,7 +15,6 @@ import { createLoginLimits } from './access/login-limits.ts';
 import { membersRoutes } from './access/members.routes.ts';
 import { createSessionService } from './access/session.service.ts';
 import { createSetupService } from './access/setup.service.ts';
-import { loadSigningKey } from './access/signing-key.ts';
 import { createTokenService } from './access/token.service.ts';
 import { createUserService } from './access/user.service.ts';
 import { settingsRoutes } from './orgs/settings.routes.ts';
@@ -31,7 +30,8 @@ import { integrityRoutes } from './integrity/integrity.routes.ts';
 import { createCheckpointService } from './integrity/checkpoint.service.ts';
 import { checkpointRoutes } from './integrity/checkpoint.routes.ts';
 import { startCheckpointSchedule } from './integrity/checkpoint-schedule.ts';
-import { openSigningKeys } from './integrity/signing-keys.ts';
+import { createSigningKeys } from './integrity/signing-keys.ts';
+import { openKeyring } from './keys/keyring.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
 import { startRetentionSchedule } from './retention/retention-schedule.ts';
@@ -72,8 +72,12 @@ const DEVICE_COOKIE_MS = 365 * 86_400_000;
 /** Refused sign-ins are summed up in one audit entry per account at most this often. */
 const BLOCKED_SUMMARY_PERIOD_MS = 60_000;
 
-/** The services, built from one database; the CLI uses these without starting a server. */
-export function createServices(database: Database, config: Config) {
+/**
+ * The services, built from one database; the CLI uses these without starting a server. Opens the
+ * keyring first: key material that cannot be opened stops here.
+ */
+export async function createServices(database: Database, config: Config) {
+  const keyring = await openKeyring({ database, dataDir: config.dataDir, settings: config });
   const store = createEventStore(database);
   const indexer = createSearchIndexer(database, { batchSize: config.searchIndexBatch });
   const query = createEventQuery(database);
@@ -82,11 +86,11 @@ export function createServices(database: Database, config: Config) {
   const selfAudit = createSelfAudit({ store });
   const retention = createRetentionService({ database, selfAudit });
   const integrity = createIntegrityService({ store, anchors: retention });
-  const keys = openSigningKeys(config.dataDir);
+  const keys = createSigningKeys({ keyring });
   const checkpoints = createCheckpointService({ database, store, integrity, orgs, keys });
   const users = createUserService({ database });
   const minute = 60_000;
-  const signingKey = loadSigningKey(config.dataDir);
+  const signingKey = keyring.current('token_signing');
   const windowMs = config.loginWindowMinutes * minute;
   // In memory: right while one process answers sign-ins; several servers need a shared LoginLimitStore.
   const loginStore = createMemoryLoginLimitStore({ windowMs, knownIpMs: KNOWN_IP_MS });
@@ -124,7 +128,7 @@ export function createServices(database: Database, config: Config) {
   const otlpSender = createOtlpSender({ client: otlpClient });
   // The worker is built later (startApp); a configuration change wakes it through this hook.
   const otelHooks = { onConfigured: (_orgId: string) => {} };
-  const secrets = createSecretBox({ dataDir: config.dataDir });
+  const secrets = createSecretBox({ key: keyring.current('secret_box') });
   const otelExport = createOtelExportService({
     db: database.db,
     repo: otelRepo,
@@ -147,11 +151,11 @@ export function createServices(database: Database, config: Config) {
   return {
     database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store,
     indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
-    invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport,
+    invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport, keyring,
   };
 }
 
-export type Services = ReturnType<typeof createServices>;
+export type Services = Awaited<ReturnType<typeof createServices>>;
 
 export interface RunningApp {
   services: Services;
@@ -165,7 +169,18 @@ export interface RunningApp {
 /** Composition root: config -> database -> services -> HTTP server + background tasks. */
 export async function startApp(config: Config, logger: FastifyBaseLogger = createLogger(config.logLevel)): Promise<RunningApp> {
   const database = await openDatabase({ dataDir: config.dataDir, url: config.databaseUrl, sync: config.sqliteSync });
-  const services = createServices(database, config);
+  let services: Services;
+  try {
+    services = await createServices(database, config);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  if (services.keyring.legacyFiles.length > 0) {
+    const message = 'key files of an older version are no longer read (their keys are in the database); '
+      + 'delete them once you will not go back to that version';
+    logger.warn({ files: services.keyring.legacyFiles }, message);
+  }
   const auth = createAuthGuard({
     bearer: [async (token) => (token.startsWith('adt_') ? services.apiKeys.authenticate(token) : null), services.tokens.authenticate],
     session: services.sessions.authenticate,
@@ -193,8 +208,6 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   integrityRoutes(app, { integrity: services.checkpoints, auth });
   checkpointRoutes(app, { checkpoints: services.checkpoints, keys: services.keys, auth });
   retentionRoutes(app, { retention: services.retention, auth });
-  // The first start generates the checkpoint signing key.
-  services.keys.active();
   const link = (pathAndQuery: string) => `${baseUrl()}${pathAndQuery}`;
   authRoutes(app, {
     db: database.db,

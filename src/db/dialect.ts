@@ -25,15 +25,28 @@ export interface DialectAdapter {
    * indexing CPU and the writes to search.db stay off the request thread) or in process.
    */
   readonly indexInWorkerThread: boolean;
+  /**
+   * Whether the data dir may hold the key-encryption key of the stored keys when none is configured
+   * (SQLite: the database is a file in that same directory). Not where several servers, each with
+   * its own data dir, share the database: there it must be configured (AUDITUM_SECRET_KEY).
+   */
+  readonly keyEncryptionKeyInDataDir: boolean;
   /** Creates the events table keyed by the caller-assigned, time-ordered integer `pk`. */
   createEventsTable(db: Kysely<any>): Promise<void>;
   /** Creates what the engine's full-text index keeps inside the database (nothing for SQLite, whose index is a file). */
   createSearchTables(db: Kysely<any>): Promise<void>;
   /**
-   * Makes the events table ready to take entries up to `untilMs` (partitions created ahead on
-   * PostgreSQL; nothing to do on SQLite). Idempotent.
+   * Makes the events table ready to take entries from `fromMs` (default: now) up to `untilMs`
+   * (partitions created ahead on PostgreSQL; nothing to do on SQLite). Idempotent.
    */
-  preparePartitions(db: Kysely<any>, untilMs: number): Promise<void>;
+  preparePartitions(db: Kysely<any>, untilMs: number, fromMs?: number): Promise<void>;
+  /**
+   * Inside the open transaction `db`: waits for, then holds until it ends, a lock that every other
+   * transaction taking the same `lockId` waits for; for a read-then-insert no row lock can cover
+   * (the rows do not exist yet). An advisory lock on PostgreSQL; nothing on SQLite, whose
+   * transactions hold the write lock from their start.
+   */
+  lockExclusive(db: Kysely<any>, lockId: number): Promise<void>;
   /** The row lock that serializes a read-then-write for the rest of the transaction (SELECT ... FOR UPDATE). */
   forUpdate<Q extends Lockable>(query: Q): Q;
   /** A lock that skips rows another transaction holds (FOR UPDATE SKIP LOCKED), for claiming work. */

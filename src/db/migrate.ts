@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007-alerts.ts';
 import * as m0008 from './migrations/0008-checkpoint-frontier.ts';
 import * as m0009 from './migrations/0009-sealed-webhook-urls.ts';
 import * as m0010 from './migrations/0010-search-tables.ts';
+import * as m0011 from './migrations/0011-key-material.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -30,6 +31,7 @@ const migrations: Record<string, MigrationModule> = {
   '0008-checkpoint-frontier': m0008,
   '0009-sealed-webhook-urls': m0009,
   '0010-search-tables': m0010,
+  '0011-key-material': m0011,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {

@@ -33,6 +33,7 @@ export const postgresAdapter: DialectAdapter = {
   keyPerOrganization: true,
   indexInWorkerThread: false,
   uniqueEventIndexes: false,
+  keyEncryptionKeyInDataDir: false,
 
   async createEventsTable(db) {
     // Column names are only known at run time here: the builder's column-name typing cannot follow.
@@ -63,23 +64,30 @@ export const postgresAdapter: DialectAdapter = {
       .execute();
   },
 
-  /** Creates the monthly partitions from this month through the month of `untilMs` (plus the next one). */
-  async preparePartitions(db: Kysely<any>, untilMs: number) {
-    const now = new Date();
+  /**
+   * Creates the monthly partitions from the month of `fromMs` (default: this one) through the
+   * month of `untilMs` (plus the next one).
+   */
+  async preparePartitions(db: Kysely<any>, untilMs: number, fromMs = Date.now()) {
+    const from = new Date(fromMs);
     const until = new Date(untilMs);
     const months: Array<ReturnType<typeof monthPartition>> = [];
-    for (let y = now.getUTCFullYear(), m = now.getUTCMonth(); ; m++) {
+    for (let y = from.getUTCFullYear(), m = from.getUTCMonth(); ; m++) {
       const part = monthPartition(y, m);
       months.push(part);
       if (part.from > Date.UTC(until.getUTCFullYear(), until.getUTCMonth() + 1, 1) * PK_SLOTS) break;
     }
     await inTransaction(db, async (trx) => {
-      await sql`select pg_advisory_xact_lock(${PARTITION_LOCK})`.execute(trx);
+      await this.lockExclusive(trx, PARTITION_LOCK);
       for (const { name, from, to } of months) {
         await sql`create table if not exists ${sql.id(name)} partition of events for values from (${sql.lit(from)}) to (${sql.lit(to)})`
           .execute(trx);
       }
     });
+  },
+
+  async lockExclusive(db, lockId) {
+    await sql`select pg_advisory_xact_lock(${lockId})`.execute(db);
   },
 
   forUpdate: <Q extends Lockable>(query: Q) => query.forUpdate() as Q,

@@ -13,6 +13,7 @@ export const sqliteAdapter: DialectAdapter = {
   keyPerOrganization: false,
   indexInWorkerThread: true,
   uniqueEventIndexes: true,
+  keyEncryptionKeyInDataDir: true,
 
   async createEventsTable(db) {
     let table = db.schema.createTable('events').addColumn('pk', 'integer', (c) => c.primaryKey());
@@ -25,6 +26,8 @@ export const sqliteAdapter: DialectAdapter = {
   async createSearchTables() {},
 
   async preparePartitions() {},
+
+  async lockExclusive() {},
 
   forUpdate: (query) => query,
   forClaim: (query) => query,

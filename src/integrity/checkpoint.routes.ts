@@ -64,6 +64,6 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
       response: { 200: z.object({ keys: z.array(z.object({ name: z.string(), key_id: z.string(), active: z.boolean(), created_at: z.string(), public_key_pem: z.string(), verifier_key: z.string() })) }), ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),
-    handler: async () => ({ keys: deps.keys.list() }),
+    handler: async () => ({ keys: await deps.keys.list() }),
   });
 }

@@ -63,7 +63,7 @@ export function createCheckpointService(deps: { database: Database; store: Event
     const org = await deps.orgs.byId(orgId);
     const range = await frontierAt(orgId, latest, lastSeq).catch(purgedError);
     const rootHash = rangeRoot(range);
-    const { keyId, privateKey } = deps.keys.active();
+    const { keyId, privateKey } = await deps.keys.active();
     const row = {
       org_id: orgId,
       tree_size: lastSeq,
@@ -130,7 +130,7 @@ export function createCheckpointService(deps: { database: Database; store: Event
       return `checkpoint at tree size ${size} is malformed: ${(error as Error).message}`;
     }
     const org = await deps.orgs.byId(orgId);
-    const keys = deps.keys.list().map((k) => createPublicKey(k.public_key_pem));
+    const keys = (await deps.keys.list()).map((k) => createPublicKey(k.public_key_pem));
     if (!keys.some((k) => verifyNote(parsed, k, KEY_NAME))) return `checkpoint at tree size ${size}: the signature does not verify with any Auditum key`;
     if (parsed.checkpoint.origin !== `auditum/${org.slug}` || parsed.checkpoint.treeSize !== size) return `checkpoint at tree size ${size} is signed for ${parsed.checkpoint.origin} at size ${parsed.checkpoint.treeSize}`;
     let root: Buffer;

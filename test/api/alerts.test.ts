@@ -196,7 +196,7 @@ describe('alerts', () => {
     // As migration 0007 finds an older organization: history already there, no alert rules or state.
     const database = await openDatabase({ dataDir: t.dataDir, url: t.config.databaseUrl, sync: 'normal' });
     try {
-      const services = createServices(database, t.config);
+      const services = await createServices(database, t.config);
       await services.store.append(t.org.id, ['10.2.0.1', '10.2.0.2', '10.2.0.3', '10.2.0.4', '10.2.0.5'].map((ip) => ({ ...failure('oscar', ip, '08:00:00.000'), result: 'failed' as const, actor: { id: 'oscar', type: 'user' as const } })));
       await sql`DELETE FROM alert_rules`.execute(database.db);
       await sql`DELETE FROM alert_state`.execute(database.db);

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freshDataDir, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
-import { TEST_DIALECT } from '../helpers/test-database.ts';
 import { waitForExport } from '../helpers/exports.ts';
 import { openDatabase } from '../../src/db/database.ts';
+import { TEST_DIALECT } from '../helpers/test-database.ts';
 
 /** Every file and directory under `root` (itself included) whose mode lets group or others in. */
 function readableByOthers(root: string): string[] {
@@ -34,7 +34,7 @@ describe('data directory permissions', () => {
     fs.rmSync(parent, { recursive: true, force: true });
   });
 
-  it('creates every directory 0700 and every file 0600 (database, WAL, index, keys, exports)', async () => {
+  it('creates every directory 0700 and every file 0600 (database, WAL, index, key-encryption key, exports)', async () => {
     const admin = (await t.app.services.apiKeys.create(t.org.id, { name: 'admin', scopes: ['admin'] })).key;
     assert.equal((await t.request('POST', '/v1/events', { body: { events: [sampleEvent(), sampleEvent()] } })).status, 201);
     const otelBody = { endpoint_url: 'https://collector.example.com/v1/logs', headers: { authorization: 'secret' }, enabled: false };
@@ -48,10 +48,11 @@ describe('data directory permissions', () => {
     await t.app.services.checkpoints.create(t.org.id);
 
     const names = fs.readdirSync(t.dataDir);
-    // On PostgreSQL the database is the server's: the data dir holds keys and exports only.
-    const databaseFiles = ['auditum.db', 'auditum.db-wal', 'auditum.db-shm', 'search.db', 'search.db-wal', 'search.db-shm'];
-    const expectedNames = TEST_DIALECT === 'sqlite' ? databaseFiles : [];
-    expectedNames.push('secret.key', 'token-signing.key', 'checkpoint-keys.json', 'exports');
+    // On PostgreSQL the data dir holds only export files: the database, and the keys in it, are elsewhere.
+    const expectedNames = TEST_DIALECT === 'sqlite'
+      ? ['auditum.db', 'auditum.db-wal', 'auditum.db-shm', 'search.db', 'search.db-wal', 'search.db-shm', 'secret-kek.key']
+      : [];
+    expectedNames.push('exports');
     for (const expected of expectedNames) {
       assert.ok(names.includes(expected), `${expected} exists (${names.join(', ')})`);
     }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { startContactRecorder, type ContactRecorder } from '../helpers/contact-recorder.ts';
 import { waitFor } from '../helpers/otlp-receiver.ts';
@@ -287,9 +289,12 @@ describe('outbound policy', () => {
       }
       assert.equal((await call('PUT', '/v1/alert-webhook', { url: listener.url('127.0.0.1', '/hooks/new') })).status, 200);
       await t.app.close();
-      // As an earlier version left it: each URL in clear, and migration 0009 not yet run.
+      // As an earlier version left it: each URL in clear, and migration 0009 not yet run. That version
+      // kept its keys in data dir files (0011 not run either): the secret-box key in secret.key.
+      fs.writeFileSync(path.join(t.dataDir, 'secret.key'), t.app.services.keyring.current('secret_box'), { mode: 0o600 });
       await rawQuery(t.config, 'UPDATE alert_webhooks SET url = ? || org_id', [listener.url('127.0.0.1', `${SECRET_PATH}-`)]);
-      await rawQuery(t.config, "DELETE FROM kysely_migration WHERE name LIKE '0009-%'");
+      await rawQuery(t.config, "DELETE FROM kysely_migration WHERE name LIKE '0009-%' OR name LIKE '0011-%'");
+      await rawQuery(t.config, 'DROP TABLE key_material');
       assert.ok((await databaseText()).includes('T0KEN-5a1e7d0c99'), 'the clear URLs are in the database beforehand');
       t = { ...t, ...(await reopenTestApp(t)) };
       assert.equal((await call('GET', '/v1/alert-webhook')).body.url, `http://127.0.0.1:${listener.port}/…`);

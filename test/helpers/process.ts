@@ -4,16 +4,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CLI = path.resolve('bin/auditum.mjs');
 
-/** Runs the real CLI to completion; returns exit code and output. */
-export function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the real CLI to completion; returns exit code and output. After `timeoutMs` (when given) it
+ * is killed and the code is -1: for commands expected to stop by themselves (`serve` refusing to start).
+ */
+export function runCliProcess(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs?: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 

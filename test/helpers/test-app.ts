@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { startApp, type RunningApp } from '../../src/main.ts';
 import { createLogger } from '../../src/log.ts';
 import { after, before } from 'node:test';
-import { databaseEnv, dropDatabase, freshDatabaseUrl } from './test-database.ts';
+import { databaseEnv, dropDatabase, freshDatabaseUrl, TEST_SECRET_KEY } from './test-database.ts';
 import type { Scope } from '../../src/access/principal.ts';
 import type { Role } from '../../src/db/tables.ts';
 
@@ -61,7 +61,7 @@ export interface TestApp {
 
 /**
  * Starts the real server on 127.0.0.1 over a fresh database of the run's dialect (a SQLite file in
- * the data dir, or a new PostgreSQL database), with one organization and key.
+ * the data dir, or a new PostgreSQL database, with TEST_SECRET_KEY), with one organization and key.
  * Outbound requests may go to 127.0.0.1 (the loopback receivers) unless `outboundAllow` says otherwise.
  */
 export async function startTestApp(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestApp> {
@@ -73,6 +73,8 @@ export async function startTestApp(overrides: Partial<Record<keyof Config, unkno
     logLevel: 'silent',
     dataDir,
     databaseUrl,
+    // PostgreSQL needs a key-encryption key; SQLite makes its own in the data dir.
+    secretKey: databaseUrl ? TEST_SECRET_KEY : undefined,
     searchIndexIntervalMs: 20,
     outboundAllow: '127.0.0.1/32',
   };

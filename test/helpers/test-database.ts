@@ -25,7 +25,11 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, empty database for one test app: a new PostgreSQL database, or undefined on SQLite (the data dir holds the file). */
 export async function freshDatabaseUrl(): Promise<string | undefined> {
-  if (TEST_DIALECT === 'sqlite') return undefined;
+  return TEST_DIALECT === 'sqlite' ? undefined : freshPostgresUrl();
+}
+
+/** A new, empty PostgreSQL database whatever the run's dialect (needs AUDITUM_TEST_DATABASE_URL): for copies to PostgreSQL. */
+export async function freshPostgresUrl(): Promise<string> {
   const name = `auditum_test_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl());
@@ -40,9 +44,15 @@ export async function dropDatabase(url: string | undefined): Promise<void> {
   await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
-/** Environment for a server or CLI process of a test: the database to use besides the data dir. */
+/**
+ * The key-encryption key of this test process's PostgreSQL databases: PostgreSQL needs one
+ * configured, while SQLite keeps its own in the data dir.
+ */
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
+
+/** Environment for a server or CLI process of a test: the database to use besides the data dir, and its key. */
 export function databaseEnv(url: string | undefined): Record<string, string> {
-  return url ? { AUDITUM_DATABASE_URL: url } : {};
+  return url ? { AUDITUM_DATABASE_URL: url, AUDITUM_SECRET_KEY: TEST_SECRET_KEY } : {};
 }
 
 /**

@@ -15,11 +15,11 @@ import { processStore } from '../helpers/test-app.ts';
 const TOTAL = 40_000;
 
 /** Fills a data dir in-process (fast) with one organization, an API key and TOTAL entries. */
-async function seed(dataDir: string, databaseUrl: string | undefined): Promise<{ orgId: string; key: string }> {
-  const config = loadConfig({}, { dataDir, databaseUrl });
+async function seed(dataDir: string, databaseUrl: string | undefined, env: Record<string, string>): Promise<{ orgId: string; key: string }> {
+  const config = loadConfig(env, { dataDir, databaseUrl });
   const database = await openDatabase({ dataDir, url: databaseUrl, sync: 'normal' });
   try {
-    const services = createServices(database, config);
+    const services = await createServices(database, config);
     const org = await services.orgs.create('acme');
     const { key } = await services.apiKeys.create(org.id, { scopes: ['events:read'] });
     for (let i = 0; i < TOTAL; i += 1000) {
@@ -39,7 +39,7 @@ describe('kill -9 during an export', () => {
 
   it('resumes the export after restart and completes it with every row; no partial file is left', async () => {
     const { dataDir } = store;
-    const { orgId, key } = await seed(dataDir, store.databaseUrl);
+    const { orgId, key } = await seed(dataDir, store.databaseUrl, store.env());
     const env = { ...store.env(), AUDITUM_SQLITE_SYNC: 'normal' };
     const port = String(await freePort());
     const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

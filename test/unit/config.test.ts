@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { decodeKeyText } from '../../src/keys/key-text.ts';
 
 describe('configuration', () => {
   it('has working defaults', () => {
@@ -31,5 +33,22 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ AUDITUM_TRUST_PROXY: '2' }), /AUDITUM_TRUST_PROXY: a hop count/);
     assert.throws(() => loadConfig({ AUDITUM_TRUST_PROXY: '10.0.0.1,proxy.local' }), /AUDITUM_TRUST_PROXY: .*proxy\.local/);
     assert.throws(() => loadConfig({ AUDITUM_TRUST_PROXY: '10.0.0.0/33' }), /AUDITUM_TRUST_PROXY/);
+  });
+
+  it('takes AUDITUM_SECRET_KEY as 32 bytes of base64 or hex, never echoing a bad value, and not with the file too', () => {
+    const key = randomBytes(32);
+    const written = [key.toString('base64'), key.toString('base64url'), key.toString('hex'), ` ${key.toString('hex').toUpperCase()}\n`];
+    for (const text of written) {
+      assert.ok(decodeKeyText(text)?.equals(key), text);
+      assert.equal(loadConfig({ AUDITUM_SECRET_KEY: text }).secretKey, text);
+    }
+    for (const text of [randomBytes(16).toString('base64'), randomBytes(31).toString('hex'), 'correct horse battery staple']) {
+      assert.equal(decodeKeyText(text), undefined, text);
+      const named = (error: unknown) => error instanceof ConfigError
+        && /^invalid configuration: AUDITUM_SECRET_KEY: must be 32 bytes/.test(error.message) && !error.message.includes(text);
+      assert.throws(() => loadConfig({ AUDITUM_SECRET_KEY: text }), named);
+    }
+    const both = { AUDITUM_SECRET_KEY: key.toString('hex'), AUDITUM_SECRET_KEY_FILE: '/etc/auditum/kek' };
+    assert.throws(() => loadConfig(both), /AUDITUM_SECRET_KEY_FILE: set AUDITUM_SECRET_KEY or AUDITUM_SECRET_KEY_FILE, not both/);
   });
 });

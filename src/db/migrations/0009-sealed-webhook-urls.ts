@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createSecretBox } from '../../access/secret-box.ts';
+import { legacySecretBoxKey } from '../../keys/legacy-key-files.ts';
 import { sealWebhookUrl } from '../../alerts/webhook-url.ts';
 import type { DialectAdapter } from '../dialect.ts';
 import type { MigrationContext } from '../migrate.ts';
@@ -16,7 +17,8 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter, context: Migr
   // A sealed value is base64, which never contains "://".
   const clear = rows.filter((row) => /^https?:\/\//i.test(row.url));
   if (clear.length === 0) return;
-  const secrets = createSecretBox({ dataDir: context.dataDir });
+  // With the data dir's secret.key, as when this migration was written; the keyring imports it afterwards.
+  const secrets = createSecretBox({ key: legacySecretBoxKey(context.dataDir) });
   await adapter.eraseOverwritten(db, true);
   for (const row of clear) {
     await db
