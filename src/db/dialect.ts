@@ -21,6 +21,12 @@ export interface DialectAdapter {
    */
   readonly uniqueEventIndexes: boolean;
   /**
+   * Whether every index on the events table ends in the key by itself (SQLite: the rowid), so that
+   * "newest first where X" walks index (org_id, X) backwards and stops after a page. Where it does
+   * not (PostgreSQL), the events indexes name `pk` as their last column.
+   */
+  readonly indexesEndInKey: boolean;
+  /**
    * Whether the full-text indexer runs in a worker thread with its own connection (SQLite: the
    * indexing CPU and the writes to search.db stay off the request thread) or in process.
    */

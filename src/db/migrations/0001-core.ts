@@ -28,8 +28,8 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
   await adapter.createEventsTable(db);
   // Rows are keyed by time (pk), and every index entry ends in the pk, so "newest first
   // within one organization matching X" is a backwards walk of index (org_id, X) that stops after one page.
+  const key = adapter.indexesEndInKey ? [] : ['pk'];
   const indexes: Record<string, string[]> = {
-    events_org: ['org_id'],
     events_type: ['org_id', 'type'],
     events_category: ['org_id', 'category'],
     events_actor_id: ['org_id', 'actor_id'],
@@ -39,8 +39,10 @@ export async function up(db: Kysely<any>, adapter: DialectAdapter): Promise<void
     events_project: ['org_id', 'project_id'],
     events_ip: ['org_id', 'ip'],
   };
+  // Where the key is (org_id, pk), the primary key is this index already.
+  if (!adapter.keyPerOrganization) indexes.events_org = ['org_id'];
   for (const [name, columns] of Object.entries(indexes)) {
-    await db.schema.createIndex(name).on('events').columns(columns).execute();
+    await db.schema.createIndex(name).on('events').columns([...columns, ...key]).execute();
   }
   // Unique where the engine allows it (see DialectAdapter.uniqueEventIndexes); the chain lock keeps them unique anyway.
   for (const [name, columns] of [['events_seq', ['org_id', 'seq']], ['events_id', ['org_id', 'id']]] as const) {
