@@ -36,6 +36,7 @@ const USAGE = `usage: auditum <command>
   db copy --from DATA_DIR --to postgres://... [--from-secret-key-file FILE]
                                                  copy an SQLite installation into an empty PostgreSQL database
                                                  (the target's key: AUDITUM_SECRET_KEY or AUDITUM_SECRET_KEY_FILE)
+  cluster status [--org SLUG]                    the servers sharing the database, their leases, schedules and lag (JSON)
   user create --org SLUG --email E [--role owner|admin|member] [--name NAME]
                                                  create a user (password read from AUDITUM_PASSWORD,
                                                  else generated and printed once as the last line)
@@ -266,6 +267,12 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
         return out;
       });
       for (const result of results) io.out(JSON.stringify(result));
+      return 0;
+    }
+    if (command === 'cluster' && sub === 'status') {
+      const status = await withServices(config, async (s) =>
+        s.cluster.status(values.org ? [(await s.orgs.bySlug(values.org)).id] : await s.orgs.ids()));
+      io.out(JSON.stringify(status, null, 2));
       return 0;
     }
     if (command === 'integrity') {

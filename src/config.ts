@@ -102,6 +102,11 @@ export const configSchema = z.object({
   otelRetryMaxMs: intFromString(10, 3_600_000).default(300_000),
   /** How often the retention purge runs, ms (daily). */
   retentionIntervalMs: intFromString(1000, 2_147_483_647).default(86_400_000),
+  /**
+   * How long a server's hold on an organization's background task (indexing, alerts, OTLP) lasts
+   * without renewal, ms: when a server dies, its work moves to another this long afterwards.
+   */
+  workLeaseMs: intFromString(1000, 600_000).default(15_000),
   /** Sign a checkpoint for each organization with new entries this often, seconds (0 = never on a timer). */
   checkpointIntervalSeconds: intFromString(0, 2_147_483).default(3600),
   /** Also sign one as soon as an organization has this many entries past its latest checkpoint (0 = off). */
@@ -158,6 +163,7 @@ export const envNames: Record<keyof Config, string> = {
   otelRetryBaseMs: 'AUDITUM_OTEL_RETRY_BASE_MS',
   otelRetryMaxMs: 'AUDITUM_OTEL_RETRY_MAX_MS',
   retentionIntervalMs: 'AUDITUM_RETENTION_INTERVAL_MS',
+  workLeaseMs: 'AUDITUM_WORK_LEASE_MS',
   checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
   checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
   jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',

@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
+import { startBackgroundWork } from './background.ts';
+import { createClusterStatus } from './work/cluster-status.ts';
+import { clusterRoutes, type Readiness } from './work/cluster.routes.ts';
+import { WORK_HEARTBEAT_MS } from './work/work-engine.ts';
+import { createWorkRepo } from './work/work.repo.ts';
 import { createApiKeyService } from './access/api-key.service.ts';
 import { createSecretBox } from './access/secret-box.ts';
 import { createSelfAudit } from './access/self-audit.ts';
@@ -29,21 +34,15 @@ import { createIntegrityService } from './integrity/integrity.service.ts';
 import { integrityRoutes } from './integrity/integrity.routes.ts';
 import { createCheckpointService } from './integrity/checkpoint.service.ts';
 import { checkpointRoutes } from './integrity/checkpoint.routes.ts';
-import { startCheckpointSchedule } from './integrity/checkpoint-schedule.ts';
 import { createSigningKeys } from './integrity/signing-keys.ts';
 import { openKeyring } from './keys/keyring.ts';
 import { createRetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
-import { startRetentionSchedule } from './retention/retention-schedule.ts';
-import { startSearchIndexing } from './events/search-indexing.ts';
-import { startPartitionUpkeep } from './db/partition-upkeep.ts';
 import { createJobQueue } from './jobs/job-queue.ts';
-import { startJobRunner, type JobHandler } from './jobs/job-runner.ts';
 import { createLogger } from './log.ts';
 import { createOrgService } from './orgs/org.service.ts';
 import { queryRoutes } from './query/query.routes.ts';
 import { createViewRecorder } from './query/view-recorder.ts';
-import { createOtelDeliveryWorker } from './otel/otel-delivery-worker.ts';
 import { createOtelExportRepo } from './otel/otel-export.repo.ts';
 import { otelExportRoutes } from './otel/otel-export.routes.ts';
 import { createOtelExportService } from './otel/otel-export.service.ts';
@@ -52,18 +51,13 @@ import { createOutboundClient } from './outbound/outbound-client.ts';
 import { createOutboundPolicy } from './outbound/outbound-policy.ts';
 import { createAlertRepo } from './alerts/alert.repo.ts';
 import { alertRoutes } from './alerts/alert.routes.ts';
-import { createAlertService, WEBHOOK_JOB } from './alerts/alert.service.ts';
+import { createAlertService } from './alerts/alert.service.ts';
 import { createAlertWebhookService } from './alerts/alert-webhook.service.ts';
-import { createAlertWorker } from './alerts/alert-worker.ts';
 import { createExportFiles } from './exports/export-files.ts';
-import { createExportJobHandler, EXPORT_JOB_KIND, exportFailedHook } from './exports/export-job.ts';
 import { createExportRepo } from './exports/export.repo.ts';
 import { exportRoutes } from './exports/export.routes.ts';
 import { createExportService } from './exports/export.service.ts';
-import { startExportSweep } from './exports/export-sweep.ts';
 
-/** How often expired export files are looked for (and once at start). */
-const EXPORT_SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Sign-in limits (see login-limits.ts): the account-wide backoff, and how long a device or IP stays known. */
 const LOGIN_BACKOFF_BASE_MS = 250;
 const LOGIN_BACKOFF_MAX_MS = 4000;
@@ -148,7 +142,20 @@ export async function createServices(database: Database, config: Config) {
   const exportRepo = createExportRepo(database);
   const exportFiles = createExportFiles(config.dataDir);
   const exports = createExportService({ db: database.db, repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
+  const workRepo = createWorkRepo(database);
+  const cluster = createClusterStatus({
+    repo: workRepo,
+    liveWithinMs: 3 * WORK_HEARTBEAT_MS,
+    headSeq: async (orgId) => (await store.head(orgId)).lastSeq,
+    indexedSeq: (orgId) => database.search.indexedSeq(orgId),
+    evaluatedSeq: async (orgId) => (await alertRepo.state(orgId))?.evaluated_seq,
+    deliveredSeq: async (orgId) => {
+      const destination = await otelRepo.destination(orgId);
+      return destination?.enabled === 1 ? ((await otelRepo.delivery(orgId))?.delivered_seq ?? 0) : undefined;
+    },
+  });
   return {
+    workRepo, cluster,
     database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store,
     indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
     invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport, keyring,
@@ -229,73 +236,22 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
   alertRoutes(app, { alerts: services.alerts, webhook: services.alertWebhook, auth });
   exportRoutes(app, { exports: services.exports, auth });
+  const readiness: Readiness = { accepting: false };
+  clusterRoutes(app, { db: database.db, auth, status: services.cluster, readiness });
 
   await webPageRoutes(app);
 
   let address = '';
   const baseUrl = () => config.publicUrl?.replace(/\/$/, '') ?? address.replace('0.0.0.0', 'localhost');
   address = await app.listen({ port: config.port, host: config.host });
-  const otelWorker = createOtelDeliveryWorker({
-    repo: services.otelRepo,
-    store: services.store,
-    orgs: services.orgs,
-    service: services.otelExport,
-    sender: services.otlpSender,
-    logger,
-    retryBaseMs: config.otelRetryBaseMs,
-    retryMaxMs: config.otelRetryMaxMs,
-  });
-  services.otelHooks.onConfigured = () => otelWorker.wake();
-  otelWorker.start();
-  // Each module that queues background work registers its handler here, by job kind.
-  const jobHandlers: Record<string, JobHandler> = {};
-  jobHandlers[WEBHOOK_JOB] = services.alertWebhook.handler({ baseUrl, timeoutMs: config.alertWebhookTimeoutMs });
-  const alertWorker = createAlertWorker({ repo: services.alertRepo, service: services.alerts, store: services.store, orgs: services.orgs, logger });
-  alertWorker.start();
-  jobHandlers[EXPORT_JOB_KIND] = createExportJobHandler({
-    repo: services.exportRepo,
-    query: services.query,
-    store: services.store,
-    files: services.exportFiles,
-    ttlMs: config.exportTtlHours * 3_600_000,
-    logger,
-  });
   // Start-up upkeep that writes; a full or read-only disk must not stop the server from starting (it answers 503 instead).
   await services.exports.reconcile().then(
     (reconciled) => reconciled > 0 && logger.warn({ exports: reconciled }, 'exports without a job to run them were marked failed'),
     (error: unknown) => logger.error({ err: error }, 'could not check exports against their jobs; will check at the next start'),
   );
   blockedSignIns.start();
-  // Stopped after the server has closed, so the refused sign-ins counted up to then are written.
-  const tasks = [
-    blockedSignIns,
-    startPartitionUpkeep(database, logger),
-    startJobRunner({
-      queue: services.jobs,
-      handlers: jobHandlers,
-      onFailed: { [EXPORT_JOB_KIND]: exportFailedHook(services.exportRepo) },
-      logger,
-      retryBaseMs: config.jobRetryBaseMs,
-    }),
-    startSearchIndexing(database, services.indexer, {
-      dataDir: config.dataDir,
-      sync: config.sqliteSync,
-      batchSize: config.searchIndexBatch,
-      intervalMs: config.searchIndexIntervalMs,
-    }, logger),
-    otelWorker,
-    alertWorker,
-    startExportSweep({ exports: services.exports, intervalMs: EXPORT_SWEEP_INTERVAL_MS, logger }),
-    startRetentionSchedule({ retention: services.retention, orgIds: services.orgs.ids, intervalMs: config.retentionIntervalMs, logger }),
-    startCheckpointSchedule({
-      checkpoints: services.checkpoints,
-      store: services.store,
-      orgIds: services.orgs.ids,
-      intervalSeconds: config.checkpointIntervalSeconds,
-      everyEntries: config.checkpointEveryEntries,
-      logger,
-    }),
-  ];
+  const background = startBackgroundWork({ config, services, logger, baseUrl });
+  readiness.accepting = true;
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
   const setupToken = await services.setup.tokenIfNeeded();
   if (setupToken) logger.warn({ url: link(`/setup?token=${setupToken}`) }, 'no user exists yet: open this one-time link to create the first organization and its owner');
@@ -307,8 +263,10 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
     url: address.replace('0.0.0.0', '127.0.0.1'),
     close() {
       closing ??= (async () => {
+        readiness.accepting = false;
         await app.close();
-        await Promise.all(tasks.map((t) => t.stop()));
+        // After the server has closed, so the refused sign-ins counted up to then are written.
+        await Promise.all([blockedSignIns.stop(), background.stop()]);
         services.outbound.close();
         services.otlpClient.close();
         // Optional upkeep: on a full or read-only disk it fails, and the database must still be closed.

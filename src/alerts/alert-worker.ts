@@ -10,6 +10,8 @@ import type { AlertRepo, AlertRow, RuleRow, WindowRow } from './alert.repo.ts';
 import { conditionSchema, ruleFilterSchema, type Condition, type RuleFilter } from './alert-rule.schemas.ts';
 import type { AlertService } from './alert.service.ts';
 import { compileFilter, groupsOf, type EntryMatcher, type Group } from './rule-matcher.ts';
+import type { TaskLeases } from '../work/work-engine.ts';
+import { whileLeased, type Lease } from '../work/work.repo.ts';
 
 export interface AlertWorkerDeps {
   repo: AlertRepo;
@@ -17,6 +19,8 @@ export interface AlertWorkerDeps {
   store: EventStore;
   orgs: OrgService;
   logger: FastifyBaseLogger;
+  /** Which organizations this server evaluates: one server per organization at a time, so windows are evaluated once. */
+  leases: TaskLeases;
   /** Safety net for entries appended by another process (the CLI). */
   pollIntervalMs?: number;
   batchSize?: number;
@@ -76,27 +80,40 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
   );
   const wake = loop.wake;
 
+  /** New entries of `orgId` (appended here or on another server); undefined: maybe any organization's. */
+  function notice(orgId: string | undefined) {
+    if (orgId === undefined) fullRound = true;
+    else pending.add(orgId);
+    wake();
+  }
+
   /** One pass; true when an organization has more entries waiting than a pass evaluates. */
   async function round(): Promise<boolean> {
     let more = false;
     // Under steady ingest the poll timer keeps being reset: a full pass is still made once per interval.
     if (Date.now() - lastFullRoundAt >= pollIntervalMs) fullRound = true;
-    const orgIds = fullRound ? await deps.orgs.ids() : [...pending];
+    const wanted = fullRound ? undefined : new Set(pending);
     if (fullRound) lastFullRoundAt = Date.now();
     fullRound = false;
     pending.clear();
-    for (const orgId of orgIds) {
+    const held = await deps.leases.claim(await deps.orgs.ids());
+    for (const lease of held) {
+      const { orgId } = lease;
+      if (wanted && !wanted.has(orgId)) continue;
       if (loop.stopped) return more;
       await deps.service.ensureDefaults(orgId);
-      for (let i = 0; i < BATCHES_PER_ROUND && !loop.stopped; i++) {
-        if (!(await evaluateBatch(orgId))) break;
-        if (i === BATCHES_PER_ROUND - 1) {
-          more = true;
-          pending.add(orgId);
+      await whileLeased(async () => {
+        for (let i = 0; i < BATCHES_PER_ROUND && !loop.stopped; i++) {
+          if (!(await evaluateBatch(lease))) break;
+          if (i === BATCHES_PER_ROUND - 1) {
+            more = true;
+            pending.add(orgId);
+          }
         }
-      }
+      });
     }
-    while (!loop.stopped && (await deps.service.dispatchPending()) > 0);
+    const mine = held.map((lease) => lease.orgId);
+    while (!loop.stopped && (await deps.service.dispatchPending(mine)) > 0);
     return more;
   }
 
@@ -113,7 +130,8 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
   }
 
   /** Evaluates the next batch of one organization's entries; false when it was caught up. */
-  async function evaluateBatch(orgId: string): Promise<boolean> {
+  async function evaluateBatch(lease: Lease): Promise<boolean> {
+    const { orgId } = lease;
     const state = await repo.state(orgId);
     if (!state) return false;
     const fromSeq = Number(state.evaluated_seq);
@@ -189,7 +207,8 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     }
     const toSeq = entries[entries.length - 1]!.seq;
     const pruneBefore = Number.isFinite(newestAt) ? newestAt - MAX_WINDOW_MS : Number.NEGATIVE_INFINITY;
-    const committed = await repo.commitBatch({ orgId, fromSeq, toSeq, upsertWindows, deleteWindows, alerts, suppressed, pruneBefore: Number.isFinite(pruneBefore) ? pruneBefore : 0 });
+    const batch = { orgId, fromSeq, toSeq, upsertWindows, deleteWindows, alerts, suppressed, pruneBefore: Number.isFinite(pruneBefore) ? pruneBefore : 0 };
+    const committed = await repo.commitBatch(batch, (tx) => deps.leases.fence(tx, lease));
     if (!committed) {
       logger.warn({ orgId, fromSeq }, 'alert cursor moved underneath the evaluator; batch will be re-read');
       return false;
@@ -202,14 +221,12 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     /** Starts following the chains; each append wakes it. */
     start() {
       if (!loop.stopped) return;
-      unsubscribe = store.onAppend((orgId) => {
-        pending.add(orgId);
-        wake();
-      });
+      unsubscribe = store.onAppend(notice);
       fullRound = true;
       loop.start();
     },
     wake,
+    notice,
     /** Stops after the batch in progress (its transaction either committed or did not). */
     async stop() {
       unsubscribe?.();

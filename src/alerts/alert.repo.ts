@@ -149,8 +149,9 @@ export function createAlertRepo(database: Database) {
    * Writes a batch's window states and alerts and moves the cursor, all or nothing. The cursor
    * moves only from `fromSeq` (compare-and-set): false, and nothing written, if it was not there.
    */
-  async function commitBatch(batch: BatchCommit): Promise<boolean> {
+  async function commitBatch(batch: BatchCommit, fence: (tx: Executor) => Promise<void>): Promise<boolean> {
     return inTransaction(db, async (trx) => {
+      await fence(trx as unknown as Executor);
       const moved = await trx
         .updateTable('alert_state')
         .set({ evaluated_seq: batch.toSeq })
@@ -202,12 +203,23 @@ export function createAlertRepo(database: Database) {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Alerts whose follow-up (system event, webhook job) is not done yet, oldest first. */
-  const undispatched = (limit: number) => db.selectFrom('alerts').selectAll().where('dispatched', '=', 0).orderBy('created_at').orderBy('id').limit(limit).execute();
+  /** Alerts of `orgIds` whose follow-up (system event, webhook job) is not done yet, oldest first. */
+  async function undispatched(orgIds: string[], limit: number) {
+    if (orgIds.length === 0) return [];
+    return db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('dispatched', '=', 0)
+      .where('org_id', 'in', orgIds)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
 
-  async function markDispatched(ids: string[], webhook: boolean): Promise<void> {
+  async function markDispatched(ids: string[], webhook: boolean, tx?: Executor): Promise<void> {
     if (ids.length === 0) return;
-    await db.updateTable('alerts').set({ dispatched: 1, webhook: webhook ? 1 : 0 }).where('id', 'in', ids).execute();
+    await on(tx).updateTable('alerts').set({ dispatched: 1, webhook: webhook ? 1 : 0 }).where('id', 'in', ids).execute();
   }
 
   /** The newest alerts that were sent to the webhook (for its delivery status). */

@@ -191,42 +191,25 @@ export function createAlertService(deps: AlertServiceDeps) {
    * entry (its id is the alert's, so a repeat after a crash is a no-op) and the webhook job
    * (its id is the alert's too). Resolves to how many alerts it handled.
    */
-  async function dispatchPending(limit = 100): Promise<number> {
-    const pending = await repo.undispatched(limit);
+  async function dispatchPending(orgIds: string[], limit = 100): Promise<number> {
+    const pending = await repo.undispatched(orgIds, limit);
     const byOrg = new Map<string, typeof pending>();
     for (const row of pending) byOrg.set(row.org_id, [...(byOrg.get(row.org_id) ?? []), row]);
-    // One append per organization: a burst of alerts costs one transaction, not one each. Ids make a redo after a crash a no-op.
+    // One append per organization: a burst of alerts costs one transaction, not one each. Ids make a redo after a
+    // crash a no-op; the entries, the webhook jobs and the mark commit together.
     for (const [orgId, rows] of byOrg) {
-      await selfAudit.many(
-        orgId,
-        SYSTEM_ACTOR,
-        rows.map((row) => {
-          const groupKey = row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null;
-          return {
-            id: row.id,
-            type: 'alert.triggered',
-            action: `Alert "${row.rule_name}": ${row.count} matching ${row.count === 1 ? 'entry' : 'entries'}${groupKey ? ` for ${groupKey}` : ''}`,
-            target: { type: 'alert', id: row.id, name: row.rule_name },
-            metadata: {
-              rule_id: row.rule_id,
-              group_key: groupKey,
-              count: row.count,
-              window_start: iso(row.window_start),
-              window_end: iso(row.window_end),
-              first_entry_id: row.first_entry_id,
-              last_entry_id: row.last_entry_id,
-            },
-          };
-        }),
-      );
-      const hook = await repo.webhook(orgId);
-      const send = hook?.enabled === 1;
-      for (const row of rows) {
-        if (send && !(await deps.jobs.get(row.id))) {
-          await deps.jobs.enqueue({ id: row.id, kind: WEBHOOK_JOB, orgId, payload: { alert_id: row.id }, maxAttempts: deps.webhookMaxAttempts });
+      // Read before the transaction: on SQLite its one connection is the transaction's until it ends.
+      const send = (await repo.webhook(orgId))?.enabled === 1;
+      const queued = new Set<string>();
+      for (const row of rows) if (send && (await deps.jobs.get(row.id))) queued.add(row.id);
+      await inTransaction(deps.db, async (tx) => {
+        await selfAudit.many(orgId, SYSTEM_ACTOR, rows.map(triggeredEntry), tx);
+        for (const row of rows.filter((r) => send && !queued.has(r.id))) {
+          const job = { id: row.id, kind: WEBHOOK_JOB, orgId, payload: { alert_id: row.id }, maxAttempts: deps.webhookMaxAttempts };
+          await deps.jobs.enqueue(job, tx);
         }
-      }
-      await repo.markDispatched(rows.map((row) => row.id), send);
+        await repo.markDispatched(rows.map((row) => row.id), send, tx);
+      });
     }
     return pending.length;
   }
@@ -235,3 +218,24 @@ export function createAlertService(deps: AlertServiceDeps) {
 }
 
 export type AlertService = ReturnType<typeof createAlertService>;
+
+/** The `alert.triggered` entry of a fired alert; its id is the alert's. */
+function triggeredEntry(row: AlertRow) {
+  const groupKey = row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null;
+  const matching = `${row.count} matching ${row.count === 1 ? 'entry' : 'entries'}`;
+  return {
+    id: row.id,
+    type: 'alert.triggered',
+    action: `Alert "${row.rule_name}": ${matching}${groupKey ? ` for ${groupKey}` : ''}`,
+    target: { type: 'alert', id: row.id, name: row.rule_name },
+    metadata: {
+      rule_id: row.rule_id,
+      group_key: groupKey,
+      count: row.count,
+      window_start: iso(row.window_start),
+      window_end: iso(row.window_end),
+      first_entry_id: row.first_entry_id,
+      last_entry_id: row.last_entry_id,
+    },
+  };
+}

@@ -19,7 +19,17 @@ export interface Database {
   adapter: DialectAdapter;
   /** The full-text index (a separate file, written only by the indexer). */
   search: SearchIndex;
+  /**
+   * Calls `onMessage` with the payload of each notification on `channel` that another connection
+   * commits (adapter.notify), on a connection of its own that comes back after an outage (and
+   * then calls `onMessage(undefined)`: something may have been missed). Nothing on SQLite.
+   */
+  listen(channel: string, onMessage: (payload: string | undefined) => void): Listener;
   /** Closes the connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface Listener {
   close(): Promise<void>;
 }
 
@@ -152,6 +162,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db,
     adapter: sqliteAdapter,
     search,
+    listen: () => ({ close: async () => {} }),
     async close() {
       if (closed) return;
       closed = true;

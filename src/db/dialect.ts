@@ -57,6 +57,11 @@ export interface DialectAdapter {
   forUpdate<Q extends Lockable>(query: Q): Q;
   /** A lock that skips rows another transaction holds (FOR UPDATE SKIP LOCKED), for claiming work. */
   forClaim<Q extends Lockable>(query: Q): Q;
+  /**
+   * Inside the open transaction `db`: tells every server listening on `channel` (Database.listen)
+   * once the transaction commits (NOTIFY on PostgreSQL; nothing on SQLite, which has one server).
+   */
+  notify(db: Kysely<any>, channel: string, payload: string): Promise<void>;
   /** Lets the engine refresh planner statistics; cheap when nothing changed. */
   optimize(db: Kysely<any>): Promise<void>;
   /**

@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008-checkpoint-frontier.ts';
 import * as m0009 from './migrations/0009-sealed-webhook-urls.ts';
 import * as m0010 from './migrations/0010-search-tables.ts';
 import * as m0011 from './migrations/0011-key-material.ts';
+import * as m0012 from './migrations/0012-work.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -32,6 +33,7 @@ const migrations: Record<string, MigrationModule> = {
   '0009-sealed-webhook-urls': m0009,
   '0010-search-tables': m0010,
   '0011-key-material': m0011,
+  '0012-work': m0012,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {
@@ -56,4 +58,11 @@ export async function migrateToLatest(db: Kysely<any>, adapter: DialectAdapter, 
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** Migrations this version knows that the database has not applied (another server's older schema, or none yet). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const applied = await db.selectFrom('kysely_migration').select('name').execute();
+  const names = new Set(applied.map((row: { name: string }) => row.name));
+  return Object.keys(migrations).filter((name) => !names.has(name));
 }

@@ -91,6 +91,10 @@ export const postgresAdapter: DialectAdapter = {
     await sql`select pg_advisory_xact_lock(${lockId})`.execute(db);
   },
 
+  async notify(db, channel, payload) {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+  },
+
   forUpdate: <Q extends Lockable>(query: Q) => query.forUpdate() as Q,
   forClaim: <Q extends Lockable>(query: Q) => query.forUpdate().skipLocked() as Q,
 

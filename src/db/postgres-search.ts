@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { SearchIndex } from './search-index.ts';
-import { inTransaction } from './unit-of-work.ts';
+import { inTransaction, type Executor } from './unit-of-work.ts';
 
 interface SearchTables {
   search_docs: { org_id: string; pk: number; doc: string };
@@ -30,10 +30,11 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
       const rows = await query.orderBy('pk', 'desc').limit(limit).execute();
       return rows.map((row) => row.pk);
     },
-    async add(orgId, docs) {
+    async add(orgId, docs, fence) {
       if (docs.length === 0) return;
       const seq = docs[docs.length - 1]!.seq;
       await inTransaction(db, async (trx) => {
+        await fence?.(trx as unknown as Executor);
         await trx
           .insertInto('search_docs')
           .values(docs.map((d) => ({ org_id: orgId, pk: d.pk, doc: d.doc })))
@@ -42,7 +43,7 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
         await trx
           .insertInto('search_state')
           .values({ org_id: orgId, indexed_seq: seq })
-          .onConflict((oc) => oc.column('org_id').doUpdateSet({ indexed_seq: seq }))
+          .onConflict((oc) => oc.column('org_id').doUpdateSet({ indexed_seq: sql<number>`greatest(search_state.indexed_seq, ${seq})` }))
           .execute();
       });
     },

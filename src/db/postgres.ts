@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { StorageError } from '../errors.ts';
-import type { Database } from './database.ts';
+import type { Database, Listener } from './database.ts';
+import { listenPostgres } from './postgres-listener.ts';
 import { migrateToLatest } from './migrate.ts';
 import { postgresAdapter } from './postgres-adapter.ts';
 import { createPostgresSearch } from './postgres-search.ts';
@@ -70,13 +71,20 @@ export async function openPostgresDatabase(options: { url: string; dataDir: stri
   // Before anything is written: this month's partition must exist before an entry could land in the default one.
   await postgresAdapter.preparePartitions(db, Date.now());
   let closed = false;
+  const listeners = new Set<Listener>();
   const database: Database = {
     db,
     adapter: postgresAdapter,
     search: createPostgresSearch(db),
+    listen(channel, onMessage) {
+      const listener = listenPostgres({ connectionString: options.url, types }, channel, onMessage);
+      listeners.add(listener);
+      return listener;
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await Promise.all([...listeners].map((listener) => listener.close()));
       await db.destroy();
     },
   };

@@ -1,3 +1,5 @@
+import type { Executor } from './unit-of-work.ts';
+
 /** One entry as the indexer hands it over: its key, its place in its organization's chain, its text. */
 export interface SearchDoc {
   pk: number;
@@ -18,8 +20,11 @@ export interface SearchIndex {
   indexedSeq(orgId: string): Promise<number>;
   /** Up to `limit` indexed pks of the organization below `beforePk` whose text holds every term, newest first. */
   candidates(orgId: string, terms: string[], limit: number, beforePk?: number): Promise<number[]>;
-  /** Adds one organization's next entries and its new high-water seq, in one transaction. */
-  add(orgId: string, docs: SearchDoc[]): Promise<void>;
+  /**
+   * Adds one organization's next entries and its new high-water seq, in one transaction, which
+   * `fence` (where the index lives in the shared database) may refuse by throwing.
+   */
+  add(orgId: string, docs: SearchDoc[], fence?: (tx: Executor) => Promise<void>): Promise<void>;
   /** Removes entries from the index (the retention purge). */
   remove(orgId: string, pks: number[]): Promise<void>;
   close(): Promise<void>;

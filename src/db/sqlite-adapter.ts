@@ -30,6 +30,8 @@ export const sqliteAdapter: DialectAdapter = {
 
   async lockExclusive() {},
 
+  async notify() {},
+
   forUpdate: (query) => query,
   forClaim: (query) => query,
 

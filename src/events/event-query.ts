@@ -16,8 +16,10 @@ import { PK_SLOTS } from '../db/event-keys.ts';
 
 export type { EventFilter } from '../query/event-filter.ts';
 
-/** Below this many full-text matches a search looks rows up by pk; above, it walks the index in chunks. */
+/** The most full-text candidates looked up by pk in one step of a search. */
 const CANDIDATE_CAP = 2000;
+/** The fewest candidates a search's first step reads. */
+const FIRST_CHUNK = 200;
 /** Slack on the pk bound for `to`: keys can sit up to this many ms past their timestamp. */
 const SPILL_SLACK_MS = 1000;
 /** Rows read per step where rows are checked against the terms here (the unindexed tail, short words). */
@@ -89,14 +91,19 @@ export function createEventQuery(database: Database) {
     }
   };
 
-  /** Walks the index newest first in chunks, keeping the rows that pass the other conditions. */
+  /**
+   * Walks the index newest first, keeping the rows that pass the other conditions. The first chunk
+   * of candidates is a few pages' worth and each next one twice as large (up to CANDIDATE_CAP), so
+   * a page of a common word costs about a page, and a rare word's few matches take one step.
+   */
   const indexWalk = (orgId: string, query: Query, indexable: string[], short: string[]): Source => async (after, limit) => {
     const rows: EventRow[] = [];
-    for (let before = after; ; ) {
-      const pks = await search.candidates(orgId, indexable, CANDIDATE_CAP, before);
+    let chunk = Math.min(CANDIDATE_CAP, Math.max(FIRST_CHUNK, limit * 4));
+    for (let before = after; ; chunk = Math.min(CANDIDATE_CAP, chunk * 2)) {
+      const pks = await search.candidates(orgId, indexable, chunk, before);
       if (pks.length === 0) return rows;
       rows.push(...(await checked(query.where('events.pk', 'in', pks), short)(undefined, limit - rows.length)));
-      if (rows.length >= limit || pks.length < CANDIDATE_CAP) return rows;
+      if (rows.length >= limit || pks.length < chunk) return rows;
       before = pks[pks.length - 1];
     }
   };
@@ -117,10 +124,7 @@ export function createEventQuery(database: Database) {
 
     // Entries past the index's high-water seq are checked here, so a search sees every acknowledged entry.
     const tail = tailSource(fields, await search.indexedSeq(orgId), terms);
-    const candidates = await search.candidates(orgId, indexable, CANDIDATE_CAP + 1);
-    if (candidates.length > CANDIDATE_CAP) return [indexWalk(orgId, fields, indexable, short), tail];
-    if (candidates.length === 0) return [tail];
-    return [checked(fields.where('events.pk', 'in', candidates), short), tail];
+    return [indexWalk(orgId, fields, indexable, short), tail];
   }
 
   /** One page of entries, newest first; `next` is the pk to pass as `after` for the following page. */

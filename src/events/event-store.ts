@@ -23,6 +23,9 @@ export { PK_SLOTS } from '../db/event-keys.ts';
 const MAX_SPILL_MS = 1000;
 
 /** The events table's writer and point reader: appends to each organization's hash chain. */
+/** The notification channel on which a committed append is announced to every server: "orgId:lastSeq". */
+export const APPEND_CHANNEL = 'auditum_append';
+
 export function createEventStore(database: Database) {
   const { db, adapter } = database;
 
@@ -134,6 +137,8 @@ export function createEventStore(database: Database) {
         .onConflict((oc) => oc.column('org_id').doUpdateSet({ last_seq: seq, last_hash: prevHash }))
         .execute();
       const lastSeq = seq;
+      // Other servers hear of it once it commits: one notification per append, never one per event.
+      await adapter.notify(trx, APPEND_CHANNEL, `${orgId}:${lastSeq}`);
       afterCommit(trx, () => {
         for (const listener of listeners) listener(orgId, lastSeq);
       });

@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.ts';
 import { searchText } from '../query/event-filter.ts';
 import { rowToEntry } from './entry-mapping.ts';
+import type { TaskLeases } from '../work/work-engine.ts';
+import { whileLeased } from '../work/work.repo.ts';
 
 /**
  * Keeps the full-text index behind the write path. Ingest never touches it: this indexer
@@ -10,10 +12,15 @@ import { rowToEntry } from './entry-mapping.ts';
 export function createSearchIndexer(database: Database, options: { batchSize: number }) {
   const { db, search } = database;
 
-  /** Indexes up to one batch per organization that is behind; returns how many events it added. */
-  async function step(): Promise<number> {
+  /**
+   * Indexes up to one batch per organization that is behind; returns how many events it added.
+   * With `leases`, only the organizations this server holds, each batch fenced by its lease.
+   */
+  async function step(leases?: TaskLeases): Promise<number> {
     let added = 0;
-    const heads = await db.selectFrom('chain_heads').select(['org_id', 'last_seq']).execute();
+    const all = await db.selectFrom('chain_heads').select(['org_id', 'last_seq']).execute();
+    const held = leases ? new Map((await leases.claim(all.map((h) => h.org_id))).map((l) => [l.orgId, l])) : undefined;
+    const heads = held ? all.filter((head) => held.has(head.org_id)) : all;
     for (const head of heads) {
       const from = await search.indexedSeq(head.org_id);
       if (head.last_seq <= from) continue;
@@ -28,8 +35,8 @@ export function createSearchIndexer(database: Database, options: { batchSize: nu
       if (rows.length === 0) continue;
       // The document is the entry's searchText: the one definition of what `q` matches.
       const docs = rows.map((row) => ({ pk: row.pk, seq: row.seq, doc: searchText(rowToEntry(row)) }));
-      await search.add(head.org_id, docs);
-      added += docs.length;
+      const lease = held?.get(head.org_id);
+      if (await whileLeased(() => search.add(head.org_id, docs, lease && ((tx) => leases!.fence(tx, lease))))) added += docs.length;
     }
     return added;
   }

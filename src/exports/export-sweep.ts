@@ -1,35 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { ScheduledTask } from '../work/schedules.ts';
 import type { ExportService } from './export.service.ts';
 
-/**
- * Deletes expired export files at start and then every `intervalMs`. stop() cancels the timer
- * and waits for a sweep in progress.
- */
-export function startExportSweep(deps: { exports: ExportService; intervalMs: number; logger: FastifyBaseLogger }) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-
-  function run() {
-    running = deps.exports
-      .sweep()
-      .then((expired) => {
-        if (expired > 0) deps.logger.info({ expired }, 'deleted expired export files');
-      })
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'export expiry sweep failed; will retry at the next run'))
-      .finally(() => {
-        if (stopped) return;
-        timer = setTimeout(run, deps.intervalMs);
-        timer.unref();
-      });
-  }
-  run();
-
+/** Deletes expired export files every `intervalMs`, on the durable schedule. */
+export function exportSweepTask(deps: { exports: ExportService; intervalMs: number; logger: FastifyBaseLogger }): ScheduledTask {
   return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+    name: 'export-sweep',
+    intervalMs: deps.intervalMs,
+    async run() {
+      const expired = await deps.exports.sweep();
+      if (expired > 0) deps.logger.info({ expired }, 'deleted expired export files');
     },
   };
 }

@@ -1,20 +1,37 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventStore } from '../events/event-store.ts';
+import type { ScheduledTask } from '../work/schedules.ts';
 import type { CheckpointService } from './checkpoint.service.ts';
 
-/**
- * Signs checkpoints in the background: for every organization every `intervalSeconds`, and for
- * one organization as soon as it has `everyEntries` entries past its last checkpoint.
- * Either trigger can be 0 (off). stop() waits for signing in progress.
- */
-export function startCheckpointSchedule(deps: {
+interface CheckpointDeps {
   checkpoints: CheckpointService;
-  store: EventStore;
   orgIds: () => Promise<string[]>;
-  intervalSeconds: number;
-  everyEntries: number;
   logger: FastifyBaseLogger;
-}) {
+}
+
+/**
+ * Signs a checkpoint for every organization every `intervalSeconds`, on the durable schedule
+ * (one server signs; a tree size has one root, and a size already signed is kept as it is).
+ */
+export function checkpointTask(deps: CheckpointDeps & { intervalSeconds: number }): ScheduledTask {
+  return {
+    name: 'checkpoints',
+    intervalMs: deps.intervalSeconds * 1000,
+    firstRun: 'after-interval',
+    async run(signal) {
+      for (const orgId of await deps.orgIds()) {
+        if (signal.aborted) return;
+        await deps.checkpoints.create(orgId);
+      }
+    },
+  };
+}
+
+/**
+ * Signs a checkpoint for one organization as soon as this server has appended `everyEntries`
+ * entries past its last one (0: off). stop() waits for signing in progress.
+ */
+export function startCheckpointTrigger(deps: CheckpointDeps & { store: EventStore; everyEntries: number }) {
   const signedSize = new Map<string, number>();
   const inFlight = new Map<string, Promise<void>>();
   let stopped = false;
@@ -40,18 +57,10 @@ export function startCheckpointSchedule(deps: {
         })
       : () => {};
 
-  const timer =
-    deps.intervalSeconds > 0
-      ? setInterval(() => {
-          void deps.orgIds().then((ids) => Promise.all(ids.map(sign)), (error) => deps.logger.error({ err: error }, 'listing organizations failed'));
-        }, deps.intervalSeconds * 1000)
-      : undefined;
-
   return {
     async stop() {
       stopped = true;
       unsubscribe();
-      clearInterval(timer);
       await Promise.all(inFlight.values());
     },
   };

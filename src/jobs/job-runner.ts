@@ -34,6 +34,8 @@ export interface JobRunnerOptions {
   queue: JobQueue;
   handlers: Record<string, JobHandler>;
   logger: FastifyBaseLogger;
+  /** This server's id (work engine): the jobs it runs are marked with it. */
+  holder: string;
   pollIntervalMs?: number;
   /** How long a claim lasts without renewal; the runner renews it every third of this while a handler runs. */
   leaseMs?: number;
@@ -78,7 +80,7 @@ export function startJobRunner(options: JobRunnerOptions) {
     const abort = new AbortController();
     current = abort;
     const renew = setInterval(() => {
-      repo.extendLease(job.id, leaseMs).then(
+      repo.extendLease(job.id, options.holder, leaseMs).then(
         (stillRunning) => {
           if (!stillRunning) abort.abort(new Error('job cancelled'));
         },
@@ -87,21 +89,21 @@ export function startJobRunner(options: JobRunnerOptions) {
     }, Math.max(50, Math.floor(leaseMs / 3)));
     try {
       await handlers[job.kind](job, { signal: abort.signal });
-      await repo.finish(job.id, 'completed', null);
+      await repo.finish(job.id, options.holder, 'completed', null);
     } catch (error) {
       const message = failureReason(error);
       // Stopping leaves it running for the next start to release; a cancel already wrote its state.
       if (abort.signal.aborted) return;
       if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
         logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, err: error }, 'job failed');
-        await repo.finish(job.id, 'failed', message);
+        await repo.finish(job.id, options.holder, 'failed', message);
         await options.onFailed?.[job.kind]?.(job, message).catch((hookError: unknown) => {
           logger.error({ err: hookError, jobId: job.id, kind: job.kind }, 'could not record a failed job on its owner');
         });
       } else {
         const delay = error instanceof RetryLaterError ? error.delayMs : retryDelayMs({ attempt: job.attempts, baseMs: retryBaseMs, maxMs: retryMaxMs });
         logger.info({ jobId: job.id, kind: job.kind, attempts: job.attempts, delayMs: delay, error: message }, 'job will be retried');
-        await repo.retryAt(job.id, Date.now() + delay, message);
+        await repo.retryAt(job.id, options.holder, Date.now() + delay, message);
       }
     } finally {
       clearInterval(renew);
@@ -111,7 +113,7 @@ export function startJobRunner(options: JobRunnerOptions) {
 
   async function drain(): Promise<void> {
     while (!loop.stopped) {
-      const job = await repo.claim(kinds, leaseMs);
+      const job = await repo.claim(kinds, leaseMs, options.holder);
       if (!job) return;
       await runOne(job);
     }
@@ -121,7 +123,7 @@ export function startJobRunner(options: JobRunnerOptions) {
     if (kinds.includes(job.kind)) wake();
   });
   const started = repo
-    .releaseAll()
+    .releaseAll(options.holder)
     .then(
       (released) => {
         if (released > 0) logger.info({ released }, 'resuming jobs left running by a previous process');

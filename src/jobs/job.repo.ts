@@ -15,6 +15,8 @@ export interface JobsTable {
   max_attempts: number;
   run_at: number;
   locked_until: number | null;
+  /** The server running it (its work-engine id): a runner's writes count only while it holds the job. */
+  locked_by: string | null;
   last_error: string | null;
   created_at: number;
   updated_at: number;
@@ -76,6 +78,7 @@ export function createJobRepo(database: Database) {
       max_attempts: input.maxAttempts ?? 5,
       run_at: input.runAt ?? now,
       locked_until: null,
+      locked_by: null,
       last_error: null,
       created_at: now,
       updated_at: now,
@@ -90,11 +93,11 @@ export function createJobRepo(database: Database) {
    * the row is picked with FOR UPDATE SKIP LOCKED where the engine has it, so runners on several
    * servers never take the same job nor wait for each other.
    */
-  async function claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
+  async function claim(kinds: string[], leaseMs: number, holder: string, now = Date.now()): Promise<Job | undefined> {
     if (kinds.length === 0) return undefined;
     const row = await db
       .updateTable('jobs')
-      .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, updated_at: now }))
+      .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, locked_by: holder, updated_at: now }))
       .where('id', '=', (eb) =>
         database.adapter.forClaim(
           eb
@@ -116,19 +119,24 @@ export function createJobRepo(database: Database) {
     return row ? toJob(row) : undefined;
   }
 
-  /** Extends a running job's lease; false when the job is no longer running (cancelled meanwhile). */
-  async function extendLease(id: string, leaseMs: number, now = Date.now()): Promise<boolean> {
-    const result = await db.updateTable('jobs').set({ locked_until: now + leaseMs, updated_at: now }).where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+  /** The job while `holder` runs it: a runner whose job was taken over (its lease ran out) writes nothing. */
+  const held = (id: string, holder: string) =>
+    db.updateTable('jobs').where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', holder);
+
+  /** Extends a running job's lease; false when the job is no longer this runner's (cancelled or taken over). */
+  async function extendLease(id: string, holder: string, leaseMs: number, now = Date.now()): Promise<boolean> {
+    const result = await held(id, holder).set({ locked_until: now + leaseMs, updated_at: now }).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async function finish(id: string, state: 'completed' | 'failed', lastError: string | null, now = Date.now()): Promise<void> {
-    await db.updateTable('jobs').set({ state, locked_until: null, last_error: lastError, updated_at: now }).where('id', '=', id).where('state', '=', 'running').execute();
+  async function finish(id: string, holder: string, state: 'completed' | 'failed', lastError: string | null, now = Date.now()) {
+    await held(id, holder).set({ state, locked_until: null, locked_by: null, last_error: lastError, updated_at: now }).execute();
   }
 
   /** Puts a failed attempt back in the queue for a later try. */
-  async function retryAt(id: string, runAt: number, lastError: string, now = Date.now()): Promise<void> {
-    await db.updateTable('jobs').set({ state: 'queued', run_at: runAt, locked_until: null, last_error: lastError, updated_at: now }).where('id', '=', id).where('state', '=', 'running').execute();
+  async function retryAt(id: string, holder: string, runAt: number, lastError: string, now = Date.now()): Promise<void> {
+    const next = { state: 'queued' as const, run_at: runAt, locked_until: null, locked_by: null, last_error: lastError, updated_at: now };
+    await held(id, holder).set(next).execute();
   }
 
   /** Cancels a job that has not finished; true when it was queued or running. */
@@ -137,9 +145,17 @@ export function createJobRepo(database: Database) {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Jobs left running by a process that is gone become due at once (called at start-up, when this process is the only runner). */
-  async function releaseAll(now = Date.now()): Promise<number> {
-    const result = await db.updateTable('jobs').set({ state: 'queued', run_at: now, locked_until: null, updated_at: now }).where('state', '=', 'running').executeTakeFirst();
+  /**
+   * Jobs `holder` left running when its process died (the same server restarted: its id is kept in
+   * its data dir) become due at once; other servers' jobs are theirs until their leases run out.
+   */
+  async function releaseAll(holder: string, now = Date.now()): Promise<number> {
+    const result = await db
+      .updateTable('jobs')
+      .set({ state: 'queued', run_at: now, locked_until: null, locked_by: null, updated_at: now })
+      .where('state', '=', 'running')
+      .where((eb) => eb.or([eb('locked_by', '=', holder), eb('locked_by', 'is', null)]))
+      .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 

@@ -7,6 +7,8 @@ import type { OtelExportService } from './otel-export.service.ts';
 import { encodeLogs, type OtlpSender, type SendOutcome } from './otlp-sender.ts';
 import { failedRoundDelayMs, retryDelayMs } from '../jobs/retry-backoff.ts';
 import { createWakeLoop } from '../jobs/wake-loop.ts';
+import type { TaskLeases } from '../work/work-engine.ts';
+import { whileLeased, type Lease } from '../work/work.repo.ts';
 
 export interface OtelDeliveryWorkerDeps {
   repo: OtelExportRepo;
@@ -15,6 +17,8 @@ export interface OtelDeliveryWorkerDeps {
   service: OtelExportService;
   sender: OtlpSender;
   logger: FastifyBaseLogger;
+  /** Which destinations this server delivers for: one server per organization at a time, so delivery keeps seq order. */
+  leases: TaskLeases;
   retryBaseMs: number;
   retryMaxMs: number;
   /** Safety net for entries appended by another process (the CLI), which do not fire onAppend here. */
@@ -56,8 +60,12 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
   /** One pass over the enabled destinations; resolves to the delay until the next pass is due. */
   async function round(): Promise<number> {
     let next = pollIntervalMs;
-    for (const row of await repo.enabledDestinations()) {
+    const destinations = await repo.enabledDestinations();
+    const held = new Map((await deps.leases.claim(destinations.map((row) => row.org_id))).map((l) => [l.orgId, l]));
+    for (const row of destinations) {
+      const lease = held.get(row.org_id);
       if (loop.stopped) break;
+      if (!lease) continue;
       let state = states.get(row.org_id);
       // A changed configuration may have fixed the problem: retry it at once.
       if (!state || state.configVersion !== row.config_version) {
@@ -69,7 +77,10 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
         next = Math.min(next, state.nextAttemptAt - now);
         continue;
       }
-      const more = await deliver(row.org_id, state);
+      let more = false;
+      await whileLeased(async () => {
+        more = await deliver(lease, state);
+      });
       if (more) next = 0;
       else if (state.nextAttemptAt > Date.now()) next = Math.min(next, state.nextAttemptAt - Date.now());
     }
@@ -77,7 +88,8 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
   }
 
   /** Sends batches for one organization until it is caught up, fails, or used its turn; true if more are waiting. */
-  async function deliver(orgId: string, state: OrgState): Promise<boolean> {
+  async function deliver(lease: Lease, state: OrgState): Promise<boolean> {
+    const { orgId } = lease;
     const row = await repo.destination(orgId);
     if (!row || row.enabled !== 1 || row.config_version !== state.configVersion) return true;
     const target = deps.service.target(row);
@@ -111,7 +123,8 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
         if (outcome.ok) {
           state.failures = 0;
           state.nextAttemptAt = 0;
-          const moved = await repo.recordSuccess(orgId, fromSeq, lastSeq, at, { count: outcome.rejectedLogRecords, message: outcome.partialMessage });
+          const rejected = { count: outcome.rejectedLogRecords, message: outcome.partialMessage };
+          const moved = await repo.recordSuccess(orgId, { fromSeq, toSeq: lastSeq, at }, rejected, (tx) => deps.leases.fence(tx, lease));
           if (outcome.rejectedLogRecords > 0) logger.warn({ orgId, rejected: outcome.rejectedLogRecords, message: outcome.partialMessage }, 'otel receiver rejected some log records');
           // A reconfiguration moved the cursor meanwhile: start the next round from where it now is.
           if (!moved) return true;

@@ -85,8 +85,26 @@ export function createOtelExportRepo(database: Database) {
    * Moves the cursor from `fromSeq` to `toSeq` after an accepted batch. Compare-and-set: if the
    * configuration reset the cursor while the batch was in flight, the reset wins.
    */
-  async function recordSuccess(orgId: string, fromSeq: number, toSeq: number, at: number, rejected: { count: number; message: string | null }): Promise<boolean> {
-    const result = await db
+  async function recordSuccess(
+    orgId: string,
+    move: { fromSeq: number; toSeq: number; at: number },
+    rejected: { count: number; message: string | null },
+    fence: (tx: Executor) => Promise<void>,
+  ): Promise<boolean> {
+    const { fromSeq, toSeq, at } = move;
+    return inTransaction(db, async (trx) => {
+      await fence(trx as unknown as Executor);
+      return recordMove(trx, orgId, { fromSeq, toSeq, at }, rejected);
+    });
+  }
+
+  async function recordMove(
+    trx: typeof db,
+    orgId: string,
+    { fromSeq, toSeq, at }: { fromSeq: number; toSeq: number; at: number },
+    rejected: { count: number; message: string | null },
+  ): Promise<boolean> {
+    const result = await trx
       .updateTable('otel_delivery')
       .set((eb) => ({
         delivered_seq: toSeq,

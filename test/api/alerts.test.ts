@@ -59,7 +59,7 @@ describe('alerts', () => {
     waitFor('alert evaluation to catch up', async () => {
       const state = await app.services.alertRepo.state(orgId);
       const head = await app.services.store.head(orgId);
-      return state !== undefined && Number(state.evaluated_seq) >= head.lastSeq && (await app.services.alertRepo.undispatched(1)).length === 0;
+      return state !== undefined && Number(state.evaluated_seq) >= head.lastSeq && (await app.services.alertRepo.undispatched([orgId], 1)).length === 0;
     });
   const alerts = async (key = admin, query = '') => {
     const res = await call('GET', `/v1/alerts${query}`, { key });
@@ -352,7 +352,7 @@ describe('alerts', () => {
       await waitFor('delivered', async () => (await app.services.jobs.get(alert.id))?.state === 'completed');
       // As if the process died after writing the entry and queueing the job, but before marking the alert dispatched.
       await rawQuery(t.config, 'UPDATE alerts SET dispatched = 0 WHERE id = ?', [alert.id]);
-      assert.equal(await app.services.alerts.dispatchPending(), 1);
+      assert.equal(await app.services.alerts.dispatchPending([t.org.id]), 1);
       await settled();
       assert.equal((await entriesOfType('alert.triggered')).length, 1);
       assert.equal((await app.services.jobs.get(alert.id))!.state, 'completed');

@@ -37,7 +37,7 @@ test('a job that fails twice is retried with backoff and then completes', async 
     seen.push(job.attempts);
     if (job.attempts < 3) throw new Error(`boom ${job.attempts}`);
   };
-  const runner = startJobRunner({ queue, handlers: { flaky: handler }, logger, pollIntervalMs: 10, retryBaseMs: 10, retryMaxMs: 20 });
+  const runner = startJobRunner({ queue, holder: 'server-a', handlers: { flaky: handler }, logger, pollIntervalMs: 10, retryBaseMs: 10, retryMaxMs: 20 });
   const job = await queue.enqueue({ kind: 'flaky', payload: { n: 1 } });
   const done = await settled(queue, job.id);
   await runner.stop();
@@ -50,6 +50,7 @@ test('a permanent error fails the job at once; running out of attempts fails it 
   const queue = createJobQueue(database);
   let calls = 0;
   const runner = startJobRunner({
+    holder: 'server-a',
     queue,
     handlers: {
       doomed: async () => {
@@ -82,6 +83,7 @@ test('the onFailed hook of its kind hears once, with the stored reason, when a j
   const heard: Array<[string, string]> = [];
   const storageFull = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   const runner = startJobRunner({
+    holder: 'server-a',
     queue,
     handlers: {
       full: async () => {
@@ -113,12 +115,12 @@ test('a job left running by a dead process is resumed by the next runner', async
   const queue = createJobQueue(database);
   const job = await queue.enqueue({ kind: 'resume-me', payload: { step: 'x' } });
   // A runner from a process that then died: the claim is taken, nobody finishes it.
-  const claimed = await queue.repo.claim(['resume-me'], 60_000);
+  const claimed = await queue.repo.claim(['resume-me'], 60_000, 'server-a');
   assert.equal(claimed?.id, job.id);
   assert.equal((await queue.get(job.id))?.state, 'running');
 
   const payloads: unknown[] = [];
-  const runner = startJobRunner({ queue, handlers: { 'resume-me': async (j) => void payloads.push(j.payload) }, logger, pollIntervalMs: 10 });
+  const runner = startJobRunner({ queue, holder: 'server-a', handlers: { 'resume-me': async (j) => void payloads.push(j.payload) }, logger, pollIntervalMs: 10 });
   const done = await settled(queue, job.id);
   await runner.stop();
   assert.equal(done.state, 'completed');
@@ -130,6 +132,7 @@ test('cancelling a running job aborts its signal and it stays cancelled', async 
   const queue = createJobQueue(database);
   let aborted = false;
   const runner = startJobRunner({
+    holder: 'server-a',
     queue,
     leaseMs: 150,
     pollIntervalMs: 10,
