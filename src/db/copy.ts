@@ -32,10 +32,14 @@ const TABLES: ReadonlyArray<{ name: string; key: readonly string[] }> = [
   { name: 'alert_webhooks', key: ['org_id'] },
   { name: 'jobs', key: ['id'] },
   { name: 'exports', key: ['id'] },
+  { name: 'work_schedules', key: ['name'] },
 ];
 
-/** Not copied as rows: key material is sealed again for the target; the target's search index rebuilds itself. */
-const NOT_COPIED = new Set(['key_material', 'search_docs', 'search_state']);
+/**
+ * Not copied as rows: key material is sealed again for the target; the target's search index
+ * rebuilds itself; which servers are alive and what they hold is the target's own.
+ */
+const NOT_COPIED = new Set(['key_material', 'search_docs', 'search_state', 'work_servers', 'work_leases']);
 
 /** Rows per statement: a batch of the widest table (events, 31 columns) stays far below PostgreSQL's 65535 parameters. */
 const BATCH_ROWS = 500;

@@ -67,7 +67,8 @@ export function createWorkEngine(options: WorkEngineOptions) {
         if (last && last.key === key && Date.now() - last.at < leaseTtlMs / 5) return last.held;
         const share = Math.ceil(orgIds.length / liveCount);
         const held = await repo.takeLeases(task, orgIds, server.id, share, Date.now(), leaseTtlMs);
-        last = { at: Date.now(), key, held };
+        // Short of its share, a server asks again next round: a lease handed back is taken at once.
+        last = held.length >= share ? { at: Date.now(), key, held } : undefined;
         return held;
       },
       async fence(tx, lease) {

@@ -104,6 +104,7 @@ export function createWorkRepo(database: Database) {
       .where('expires_at', '>', now)
       .returning(['org_id', 'token'])
       .execute();
+    renewed.sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
     const held = renewed.slice(0, limit);
     // Over its share (a server joined): the rest go back, for the others to take.
     const excess = renewed.slice(limit).map((row) => row.org_id);
@@ -130,7 +131,9 @@ export function createWorkRepo(database: Database) {
         .execute();
       held.push(...taken);
     }
-    return held.map((row) => ({ orgId: row.org_id, task, holder, token: Number(row.token) }));
+    return held
+      .map((row) => ({ orgId: row.org_id, task, holder, token: Number(row.token) }))
+      .sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0));
   }
 
   /**
