@@ -5,7 +5,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { startBackgroundWork } from './background.ts';
 import { createClusterStatus } from './work/cluster-status.ts';
 import { clusterRoutes, type Readiness } from './work/cluster.routes.ts';
-import { WORK_HEARTBEAT_MS } from './work/work-engine.ts';
+import { LIVE_WITHIN_MS } from './work/work-engine.ts';
 import { createWorkRepo } from './work/work.repo.ts';
 import { createApiKeyService } from './access/api-key.service.ts';
 import { createSecretBox } from './access/secret-box.ts';
@@ -145,7 +145,7 @@ export async function createServices(database: Database, config: Config) {
   const workRepo = createWorkRepo(database);
   const cluster = createClusterStatus({
     repo: workRepo,
-    liveWithinMs: 3 * WORK_HEARTBEAT_MS,
+    liveWithinMs: LIVE_WITHIN_MS,
     headSeq: async (orgId) => (await store.head(orgId)).lastSeq,
     indexedSeq: (orgId) => database.search.indexedSeq(orgId),
     evaluatedSeq: async (orgId) => (await alertRepo.state(orgId))?.evaluated_seq,

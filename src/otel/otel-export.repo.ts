@@ -94,32 +94,28 @@ export function createOtelExportRepo(database: Database) {
     const { fromSeq, toSeq, at } = move;
     return inTransaction(db, async (trx) => {
       await fence(trx as unknown as Executor);
-      return recordMove(trx, orgId, { fromSeq, toSeq, at }, rejected);
+      const result = await trx
+        .updateTable('otel_delivery')
+        .set((eb) => ({
+          delivered_seq: toSeq,
+          last_success_at: at,
+          last_error_at: null,
+          last_error_status: null,
+          last_error_message: null,
+          ...(rejected.count > 0
+            ? {
+                last_rejected_at: at,
+                last_rejected_count: rejected.count,
+                last_rejected_message: rejected.message,
+                rejected_total: eb('rejected_total', '+', rejected.count),
+              }
+            : {}),
+        }))
+        .where('org_id', '=', orgId)
+        .where('delivered_seq', '=', fromSeq)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     });
-  }
-
-  async function recordMove(
-    trx: typeof db,
-    orgId: string,
-    { fromSeq, toSeq, at }: { fromSeq: number; toSeq: number; at: number },
-    rejected: { count: number; message: string | null },
-  ): Promise<boolean> {
-    const result = await trx
-      .updateTable('otel_delivery')
-      .set((eb) => ({
-        delivered_seq: toSeq,
-        last_success_at: at,
-        last_error_at: null,
-        last_error_status: null,
-        last_error_message: null,
-        ...(rejected.count > 0
-          ? { last_rejected_at: at, last_rejected_count: rejected.count, last_rejected_message: rejected.message, rejected_total: eb('rejected_total', '+', rejected.count) }
-          : {}),
-      }))
-      .where('org_id', '=', orgId)
-      .where('delivered_seq', '=', fromSeq)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
   }
 
   async function recordError(orgId: string, at: number, status: number | null, message: string): Promise<void> {

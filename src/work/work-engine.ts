@@ -8,14 +8,14 @@ import type { Lease, WorkRepo } from './work.repo.ts';
 
 /** How often a server says it is alive; it counts as gone after three beats missed. */
 export const WORK_HEARTBEAT_MS = 2000;
+/** A server counts as live this long after its last heartbeat. */
+export const LIVE_WITHIN_MS = 3 * WORK_HEARTBEAT_MS;
 
 export interface WorkEngineOptions {
   repo: WorkRepo;
   logger: FastifyBaseLogger;
   /** This server's id (work/server-id.ts); a fresh one when not given. */
   serverId?: string;
-  /** How often this server says it is alive. */
-  heartbeatMs?: number;
   /** How long a task lease lasts unless renewed (work moves to another server this long after a death). */
   leaseTtlMs?: number;
 }
@@ -38,7 +38,7 @@ export interface TaskLeases {
  */
 export function createWorkEngine(options: WorkEngineOptions) {
   const { repo, logger } = options;
-  const heartbeatMs = options.heartbeatMs ?? WORK_HEARTBEAT_MS;
+  const heartbeatMs = WORK_HEARTBEAT_MS;
   const leaseTtlMs = options.leaseTtlMs ?? 15_000;
   const server = { id: options.serverId ?? randomUUID(), host: os.hostname(), pid: process.pid, url: null as string | null, started_at: Date.now() };
   let liveCount = 1;
@@ -47,7 +47,7 @@ export function createWorkEngine(options: WorkEngineOptions) {
     async () => {
       const now = Date.now();
       await repo.heartbeat(server, now);
-      liveCount = Math.max(1, (await repo.liveServers(now - 3 * heartbeatMs)).length);
+      liveCount = Math.max(1, (await repo.liveServers(now - LIVE_WITHIN_MS)).length);
       // A server silent for a day is gone; its row only clutters the status.
       await repo.removeServers({ heartbeatBefore: now - 86_400_000 });
       return heartbeatMs;

@@ -48,6 +48,9 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** Organization ids in byte order (UPDATE ... RETURNING gives rows in no particular order). */
+const byOrgId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Runs `work`; a lease lost meanwhile (another server took the organization over) ends it quietly: false. */
 export async function whileLeased(work: () => Promise<void>): Promise<boolean> {
   try {
@@ -104,7 +107,7 @@ export function createWorkRepo(database: Database) {
       .where('expires_at', '>', now)
       .returning(['org_id', 'token'])
       .execute();
-    renewed.sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
+    renewed.sort((a, b) => byOrgId(a.org_id, b.org_id));
     const held = renewed.slice(0, limit);
     // Over its share (a server joined): the rest go back, for the others to take.
     const excess = renewed.slice(limit).map((row) => row.org_id);
@@ -133,7 +136,7 @@ export function createWorkRepo(database: Database) {
     }
     return held
       .map((row) => ({ orgId: row.org_id, task, holder, token: Number(row.token) }))
-      .sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0));
+      .sort((a, b) => byOrgId(a.orgId, b.orgId));
   }
 
   /**
