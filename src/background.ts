@@ -122,8 +122,6 @@ export function startBackgroundWork(deps: {
   ];
 
   return {
-    engine,
-    workRepo,
     /** Stops every task (each finishes or abandons what it is doing), then hands the leases back. */
     async stop() {
       unsubscribe();

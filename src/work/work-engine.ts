@@ -85,10 +85,6 @@ export function createWorkEngine(options: WorkEngineOptions) {
   return {
     serverId: server.id,
     leases,
-    /** How many servers share the work, as of the last heartbeat. */
-    get liveServers() {
-      return liveCount;
-    },
     /** Starts the heartbeat; `url` is where this server answers, shown in the cluster status. */
     start(url: string) {
       server.url = url;
