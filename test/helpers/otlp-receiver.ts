@@ -82,7 +82,7 @@ function flatten(request: any): ReceivedRecord[] {
 export async function startOtlpReceiver(options: { port?: number; tls?: { key: string; cert: string } } = {}) {
   const requests: ReceivedRequest[] = [];
   const accepted: ReceivedRequest[] = [];
-  let respond: (request: ReceivedRequest, index: number) => Reply = () => ({ status: 200 });
+  let respond: (request: ReceivedRequest, index: number) => Reply | Promise<Reply> = () => ({ status: 200 });
   let server: http.Server | https.Server | undefined;
   let port = options.port ?? 0;
 
@@ -90,7 +90,7 @@ export async function startOtlpReceiver(options: { port?: number; tls?: { key: s
     const handler: http.RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const raw = Buffer.concat(chunks);
         const contentType = String(req.headers['content-type'] ?? '');
         let decoded: any;
@@ -102,7 +102,7 @@ export async function startOtlpReceiver(options: { port?: number; tls?: { key: s
         }
         const received: ReceivedRequest = { headers: req.headers, contentType, records: flatten(decoded) };
         requests.push(received);
-        const reply = respond(received, requests.length - 1);
+        const reply = await respond(received, requests.length - 1);
         if (reply.status >= 200 && reply.status < 300) accepted.push(received);
         res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
       });

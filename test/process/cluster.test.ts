@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { ChildProcess } from 'node:child_process';
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/database.ts';
-import { createServices } from '../../src/main.ts';
+import { apiCall, clusterServers, removeCluster, seedOrgs, startClusterServer, stopClusterServer, type ClusterServer } from '../helpers/cluster.ts';
 import { startOtlpReceiver, waitFor, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
-import { freePort, runCliProcess, startServerProcess, waitForExit } from '../helpers/process.ts';
-import { freshDataDir } from '../helpers/test-app.ts';
+import { runCliProcess } from '../helpers/process.ts';
 import { databaseEnv, dropDatabase, freshDatabaseUrl, rawQuery, TEST_DIALECT } from '../helpers/test-database.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
@@ -16,73 +11,38 @@ const ORGS = ['north', 'south'];
 const ALERTING_TYPE = 'secret.exported';
 const LEASE_MS = 3000;
 
-interface Server {
-  port: number;
-  dataDir: string;
-  child?: ChildProcess;
-  url: string;
-}
-
 const skip = TEST_DIALECT === 'postgres' ? false : 'several servers share one PostgreSQL database (the PostgreSQL half of the run)';
 
 describe('three servers on one PostgreSQL', { skip }, () => {
   let databaseUrl: string | undefined;
   let otlp: OtlpReceiver;
   let hooks: WebhookReceiver;
-  const keys = new Map<string, string>();
-  const servers: Server[] = [];
+  let keys = new Map<string, string>();
+  let servers: ClusterServer[] = [];
 
-  const env = (server: Server) => ({
-    ...databaseEnv(databaseUrl),
-    AUDITUM_DATA_DIR: server.dataDir,
-    PORT: String(server.port),
-    AUDITUM_LOG_LEVEL: 'warn',
-    AUDITUM_WORK_LEASE_MS: String(LEASE_MS),
-    AUDITUM_OUTBOUND_ALLOW: '127.0.0.1',
-    AUDITUM_OTEL_RETRY_BASE_MS: '100',
-    AUDITUM_OTEL_RETRY_MAX_MS: '1000',
-    AUDITUM_JOB_RETRY_BASE_MS: '100',
-    AUDITUM_CHECKPOINT_INTERVAL_SECONDS: '1',
-  });
-  const start = async (server: Server) => {
-    const started = await startServerProcess(env(server));
-    server.child = started.child;
-  };
-  const call = async (server: Server, org: string, method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${keys.get(org)}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = (server: ClusterServer, org: string, method: string, path: string, body?: unknown) =>
+    apiCall(server, keys.get(org)!, method, path, body);
 
   before(async () => {
     databaseUrl = await freshDatabaseUrl();
     otlp = await startOtlpReceiver();
     hooks = await startWebhookReceiver();
-    const dataDir = freshDataDir('auditum-cluster-seed');
-    const config = loadConfig(databaseEnv(databaseUrl), { dataDir, databaseUrl });
-    const database = await openDatabase({ dataDir, url: databaseUrl, sync: 'full' });
-    const services = await createServices(database, config);
-    for (const slug of ORGS) {
-      const org = await services.orgs.create(slug);
-      keys.set(slug, (await services.apiKeys.create(org.id, { scopes: ['admin'] })).key);
-    }
-    await database.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    for (let i = 0; i < 3; i++) {
-      const port = await freePort();
-      servers.push({ port, dataDir: freshDataDir(`auditum-cluster-${i}`), url: `http://127.0.0.1:${port}` });
-    }
-    await Promise.all(servers.map(start));
+    keys = await seedOrgs(databaseUrl!, ORGS);
+    servers = await clusterServers(3, {
+      ...databaseEnv(databaseUrl),
+      AUDITUM_LOG_LEVEL: 'warn',
+      AUDITUM_WORK_LEASE_MS: String(LEASE_MS),
+      AUDITUM_OUTBOUND_ALLOW: '127.0.0.1',
+      AUDITUM_OTEL_RETRY_BASE_MS: '100',
+      AUDITUM_OTEL_RETRY_MAX_MS: '1000',
+      AUDITUM_JOB_RETRY_BASE_MS: '100',
+      AUDITUM_CHECKPOINT_INTERVAL_SECONDS: '1',
+    });
+    await Promise.all(servers.map(startClusterServer));
   });
 
   after(async () => {
-    for (const server of servers) {
-      server.child?.kill('SIGKILL');
-      if (server.child) await waitForExit(server.child);
-      fs.rmSync(server.dataDir, { recursive: true, force: true });
-    }
+    await removeCluster(servers);
     await otlp?.stop();
     await hooks?.stop();
     await dropDatabase(databaseUrl);
@@ -110,11 +70,9 @@ describe('three servers on one PostgreSQL', { skip }, () => {
         const queued = await call(victim, 'north', 'POST', '/v1/exports', { name: 'before the kill', format: 'jsonl' });
         assert.equal(queued.status, 202, JSON.stringify(queued.body));
         exportId = queued.body.id;
-        victim.child!.kill('SIGKILL');
-        await waitForExit(victim.child!);
-        victim.child = undefined;
+        await stopClusterServer(victim);
       }
-      if (batch === 45) await start(victim);
+      if (batch === 45) await startClusterServer(victim);
       const live = servers.filter((s) => s.child);
       const server = live[batch % live.length]!;
       const org = ORGS[batch % ORGS.length]!;
@@ -147,7 +105,7 @@ describe('three servers on one PostgreSQL', { skip }, () => {
 
     // Every organization's chain verifies.
     for (const org of ORGS) {
-      const verified = await runCliProcess(['verify', '--org', org], env(servers[0]!), 60_000);
+      const verified = await runCliProcess(['verify', '--org', org], servers[0]!.env, 60_000);
       assert.equal(verified.code, 0, `${org}: ${verified.stdout}${verified.stderr}`);
     }
 
