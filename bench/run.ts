@@ -10,6 +10,7 @@ import { benchEvent, benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
 import { benchStore, fmt, mb, openStore, peakRss, removeStore, setupOrg, storeSize, type BenchStore } from './common.ts';
 import { otelBench } from './otel.ts';
+import { clusterBench } from './cluster.ts';
 import { benchExports, printExportResults } from './exports.ts';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -164,7 +165,8 @@ function printComparison(summaries: Summary[]): void {
   for (const [name, ms] of sqlite.p95) row(`p95 ${name}`, ms, postgres.p95.get(name) ?? NaN, 'ms', '(goal < 50 ms)');
 }
 
-// BENCH_DB=sqlite (default) | postgres | both; BENCH_ONLY=core | exports | otel runs one scenario (core includes exports).
+// BENCH_DB=sqlite (default) | postgres | both; BENCH_ONLY=core | exports | otel | cluster runs one scenario
+// (core includes exports; cluster runs on PostgreSQL whatever BENCH_DB says, once).
 const dialects = (process.env.BENCH_DB === 'both' ? ['sqlite', 'postgres'] : [process.env.BENCH_DB ?? 'sqlite']) as Array<BenchStore['dialect']>;
 const summaries: Summary[] = [];
 for (const dialect of dialects) {
@@ -173,5 +175,6 @@ for (const dialect of dialects) {
     if (summary) summaries.push(summary);
   }
   if (!ONLY || ONLY === 'otel') await otelBench({ coreIngestRate: lastHttpRate, dialect });
+  if ((!ONLY && dialect === 'postgres') || (ONLY === 'cluster' && dialect === dialects[0])) await clusterBench();
 }
 printComparison(summaries);

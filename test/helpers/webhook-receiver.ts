@@ -8,6 +8,8 @@ export interface ReceivedWebhook {
   raw: string;
   body: any;
   status: number;
+  /** When it arrived (Date.now()). */
+  receivedAt: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function startWebhookReceiver() {
         } catch {
           // kept raw: the assertion shows what arrived
         }
-        received.push({ headers: req.headers, raw, body, status });
+        received.push({ headers: req.headers, raw, body, status, receivedAt: Date.now() });
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'unavailable');
       });
     });
