@@ -118,3 +118,51 @@ describe('a lease holder killed in the middle of a batch', { skip }, () => {
     assert.deepEqual(found.body.events.map((e: any) => e.id), ['e-205']);
   });
 });
+
+describe('a server stopped gracefully', { skip }, () => {
+  let databaseUrl: string | undefined;
+  let key = '';
+  let servers: ClusterServer[] = [];
+  // Far longer than the test waits: the work can only move because the leases were handed back.
+  const LONG_LEASE_MS = 120_000;
+
+  before(async () => {
+    databaseUrl = await freshDatabaseUrl();
+    key = (await seedOrgs(databaseUrl!, [ORG])).get(ORG)!;
+    servers = await clusterServers(2, { ...databaseEnv(databaseUrl), AUDITUM_LOG_LEVEL: 'warn', AUDITUM_WORK_LEASE_MS: String(LONG_LEASE_MS) });
+    await Promise.all(servers.map(startClusterServer));
+  });
+
+  after(async () => {
+    await removeCluster(servers);
+    await dropDatabase(databaseUrl);
+  });
+
+  it('hands its leases back at once, so the other server takes the work without waiting for expiry', async () => {
+    const leasesOf = async (server: ClusterServer) => {
+      const res = await apiCall(server, key, 'GET', '/v1/cluster');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.servers.flatMap((s: any) => s.leases.map((l: any) => ({ holder: s.id as string, task: l.task as string })));
+    };
+    const first = await apiCall(servers[0]!, key, 'POST', '/v1/events', { id: 'before-stop', type: 'user.login', actor: { id: 'someone' } });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const held = await waitFor('the search lease taken', async () => (await leasesOf(servers[0]!)).find((l: any) => l.task === 'search'));
+    const ids = servers.map((s) => serverId(s.dataDir));
+    const holder = servers[ids.indexOf(held.holder)]!;
+    const other = servers.find((s) => s !== holder)!;
+    const stoppedAt = Date.now();
+    await stopClusterServer(holder, 'SIGTERM');
+    const moved = await waitFor('the search lease moved', async () => {
+      const leases = await leasesOf(other);
+      return leases.find((l: any) => l.task === 'search' && l.holder === ids[servers.indexOf(other)]);
+    }, 30_000);
+    assert.ok(moved);
+    assert.ok(Date.now() - stoppedAt < LONG_LEASE_MS / 4, 'well before the lease would have expired');
+    const res = await apiCall(other, key, 'POST', '/v1/events', { id: 'after-stop', type: 'user.login', actor: { id: 'handover77' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await waitFor('indexed by the server that took over', async () => {
+      const found = await apiCall(other, key, 'GET', '/v1/events?q=handover77');
+      return found.body.events.length === 1;
+    }, 30_000);
+  });
+});
