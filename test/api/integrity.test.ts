@@ -71,4 +71,41 @@ describe('GET /v1/integrity/verify', () => {
     assert.equal(report.first_bad_seq, 7);
     assert.match(report.reason, /removed from the end/);
   });
+
+  it('detects a row added past the head', async () => {
+    await file.run(
+      `INSERT INTO events (pk, org_id, id, seq, type, category, result, actor_id, actor_type, occurred_at, received_at, prev_hash, hash)
+       SELECT (SELECT max(pk) + 1 FROM events), org_id, 'appended', 9, type, category, result, 'intruder', actor_type,
+         occurred_at, received_at, hash, hash FROM events WHERE ${orgRows()} AND seq = 8`,
+    );
+    const report = await verify();
+    assert.equal(report.ok, false);
+    assert.equal(report.first_bad_seq, 9);
+    assert.match(report.reason, /beyond the chain head/);
+  });
+
+  it('passes while entries are being appended', async () => {
+    // Several pages of chain, so appends land while a verification is between its pages.
+    for (let i = 0; i < 12; i++) {
+      const events = Array.from({ length: 500 }, (_, k) => sampleEvent({ action: `p${i}-${k}` }));
+      assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
+    }
+    let appending = true;
+    const writer = (async () => {
+      for (let i = 0; appending && i < 200; i++) {
+        const events = Array.from({ length: 50 }, (_, k) => sampleEvent({ action: `w${i}-${k}` }));
+        assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
+      }
+    })();
+    try {
+      for (let run = 0; run < 8; run++) {
+        const report = await verify();
+        assert.equal(report.ok, true, JSON.stringify(report));
+        assert.ok(report.checked >= 8);
+      }
+    } finally {
+      appending = false;
+      await writer;
+    }
+  });
 });
