@@ -26,9 +26,10 @@ const DEFAULT_GROUP_EVENTS = 5000;
  * appended together in the next transaction, so many small requests share one commit (and one fsync),
  * and each is answered once its own entries are committed.
  *
- * Each request stays all-or-nothing and alone in its fate: one organization's requests in a group are
- * appended as one batch under a savepoint; if that fails (a conflict, a refused row), they are
- * appended one by one, each under its own savepoint, and only the ones that fail are refused.
+ * Each request stays all-or-nothing and alone in its fate. A group is first tried as one
+ * transaction; if that fails for a reason that is not the storage's (a conflict, a refused row),
+ * nothing of it was written and it is tried again with each organization's requests under a
+ * savepoint, then, where that fails, each request under its own: only the ones that fail are refused.
  * A failure of the transaction itself (disk full, database gone) fails every request in the group,
  * and nothing of it is written. Organizations are appended in id order, so the chain-head locks of
  * two groups (on two servers) are always taken in the same order and cannot deadlock.
@@ -84,10 +85,36 @@ export function createGroupCommit(deps: { database: Database; store: EventStore;
   async function commitGroup(group: Pending[]): Promise<void> {
     const byOrg = new Map<string, Pending[]>();
     for (const request of group) byOrg.set(request.orgId, [...(byOrg.get(request.orgId) ?? []), request]);
+    const orgIds = [...byOrg.keys()].sort();
+    // The common case first: every request goes in, with no savepoints (two statements fewer per organization).
+    try {
+      const results = await inTransaction(deps.database.db, async (trx) => {
+        const all = new Map<Pending, AppendResult[]>();
+        for (const orgId of orgIds) {
+          const requests = byOrg.get(orgId)!;
+          (await appendAll(trx, orgId, requests)).forEach((r, i) => all.set(requests[i]!, r));
+        }
+        return all;
+      });
+      for (const request of group) request.resolve(results.get(request)!);
+      return;
+    } catch (error) {
+      // Nothing of the group was written. A storage condition fails every request; so does any
+      // error of a group of one. Otherwise the group is tried again with each request isolated.
+      if (storageFailure(error) || group.length === 1) {
+        for (const request of group) request.reject(error);
+        return;
+      }
+    }
+    await commitIsolated(byOrg, orgIds, group);
+  }
+
+  /** The group again, each organization's requests under a savepoint, then each request alone if that fails. */
+  async function commitIsolated(byOrg: Map<string, Pending[]>, orgIds: string[], group: Pending[]): Promise<void> {
     const outcomes = new Map<Pending, { results?: AppendResult[]; error?: unknown }>();
     try {
       await inTransaction(deps.database.db, async (trx) => {
-        for (const orgId of [...byOrg.keys()].sort()) {
+        for (const orgId of orgIds) {
           const requests = byOrg.get(orgId)!;
           const together = await attempt(() => withSavepoint(trx, () => appendAll(trx, orgId, requests)));
           if (together.results) {
