@@ -6,7 +6,9 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { benchEvent, benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
+import { benchInputs, COMMON_TERM, RARE_TERM } from './data.ts';
+import { httpIngest } from './ingest.ts';
+import { rawInsertLimit } from './raw-insert.ts';
 import { freePort, startServerProcess, waitForExit } from '../test/helpers/process.ts';
 import { benchStore, fmt, mb, openStore, peakRss, removeStore, setupOrg, storeSize, type BenchStore } from './common.ts';
 import { otelBench } from './otel.ts';
@@ -17,41 +19,14 @@ const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const INGEST = Math.min(TOTAL, Number(process.env.BENCH_INGEST_EVENTS ?? 200_000));
 const BATCH = 500;
 const CLIENTS = 4;
+const SINGLE_CLIENTS = 32;
+const SINGLE_EVENTS = Math.min(INGEST, Number(process.env.BENCH_SINGLE_EVENTS ?? 30_000));
 const SPAN = 90 * 24 * 3600 * 1000;
 const ONLY = process.env.BENCH_ONLY;
 const EXPORT_FORMATS = (process.env.BENCH_EXPORT_FORMATS ?? 'csv,xlsx,jsonl').split(',').filter(Boolean);
 const NOW = Date.now() - 60_000;
 /** The HTTP ingest rate measured by the core scenario, which the OTLP scenario must keep up with. */
 let lastHttpRate: number | undefined;
-
-async function httpIngest(dialect: BenchStore['dialect']): Promise<{ rate: number; rss: number }> {
-  const store = await benchStore('http', dialect);
-  const { key } = await setupOrg(store);
-  const bodies: string[] = [];
-  for (let i = 0; i < INGEST; i += BATCH) {
-    bodies.push(JSON.stringify({ events: Array.from({ length: Math.min(BATCH, INGEST - i) }, (_, k) => benchEvent(i + k, NOW, SPAN, INGEST)) }));
-  }
-  const port = await freePort();
-  const server = await startServerProcess({ ...store.env, PORT: String(port), AUDITUM_LOG_LEVEL: 'warn' });
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
-        if (res.status !== 201) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const rss = peakRss(server.child.pid!);
-  server.child.kill('SIGTERM');
-  await waitForExit(server.child);
-  removeStore(store);
-  return { rate: INGEST / seconds, rss };
-}
 
 /** The figures compared across databases when the benchmark runs on both. */
 interface Summary {
@@ -70,8 +45,10 @@ async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined
   const { orgId, key } = await setupOrg(store);
   const { database, services } = await openStore(store);
   let baselineSeconds = 0;
-  for (let i = 0; i < TOTAL; i += BATCH) {
-    const inputs = benchInputs(i, Math.min(BATCH, TOTAL - i), NOW, SPAN, TOTAL);
+  // BENCH_ONLY=ingest measures the write path alone: the baseline's rows are all it needs.
+  const fill = ONLY === 'ingest' ? INGEST : TOTAL;
+  for (let i = 0; i < fill; i += BATCH) {
+    const inputs = benchInputs(i, Math.min(BATCH, fill - i), NOW, SPAN, TOTAL);
     const t0 = performance.now();
     await services.store.append(orgId, inputs);
     if (i < INGEST) baselineSeconds += (performance.now() - t0) / 1000;
@@ -87,13 +64,24 @@ async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined
     return undefined;
   }
 
-  // 2. HTTP ingest into a fresh store.
-  const http = await httpIngest(dialect);
+  // 2. HTTP ingest into a fresh store: batches, then single events (the way most applications send).
+  const http = await httpIngest(dialect, { clients: CLIENTS, batch: BATCH, events: INGEST, now: NOW });
   lastHttpRate = http.rate;
+  const single = await httpIngest(dialect, { clients: SINGLE_CLIENTS, batch: 1, events: SINGLE_EVENTS, now: NOW });
   console.log('\nIngest');
-  console.log(`  HTTP (4 clients x 500/batch, ack after commit): ${fmt(http.rate)} events/s   peak server RSS ${mb(http.rss)}`);
+  console.log(`  HTTP (4 clients x 500/batch, ack after commit): ${fmt(http.rate)} events/s   peak server RSS ${mb(http.rss)}  (goal >= 20,000)`);
+  console.log(`  HTTP single events (${SINGLE_CLIENTS} clients):             ${fmt(single.rate)} events/s   p50 ${fmt(single.p50, 1)} ms, p99 ${fmt(single.p99, 1)} ms   peak server RSS ${mb(single.rss)}  (goal >= 10,000, p99 < 50 ms)`);
+  console.log(`  GET /healthz, the same ${SINGLE_CLIENTS} clients:             ${fmt(single.floorRate)} requests/s: single events at ${fmt(single.rate / single.floorRate, 2)}x of this machine's HTTP floor`);
   console.log(`  in-process storage baseline:                    ${fmt(baselineRate)} events/s`);
   console.log(`  ratio HTTP / baseline:                          ${fmt(http.rate / baselineRate, 2)}x  (target >= 0.5x)`);
+  const raw = await rawInsertLimit(store, INGEST);
+  console.log(`  raw driver, the same rows, primary key only:    ${fmt(raw.pkOnly)} rows/s; with the ${raw.indexes} secondary indexes: ${fmt(raw.allIndexes)} rows/s`);
+  console.log(`  ratio HTTP batches / raw primary key only:      ${fmt(http.rate / raw.pkOnly, 2)}x  (goal >= 0.35x)`);
+  if (ONLY === 'ingest') {
+    await database.close();
+    removeStore(store);
+    return { dialect, httpRate: http.rate, baselineRate, indexRate: NaN, p95: new Map([['single-event p99', single.p99]]) };
+  }
 
   // 3. Full-text indexing cost, off the write path.
   const t0 = performance.now();
@@ -170,7 +158,7 @@ function printComparison(summaries: Summary[]): void {
 const dialects = (process.env.BENCH_DB === 'both' ? ['sqlite', 'postgres'] : [process.env.BENCH_DB ?? 'sqlite']) as Array<BenchStore['dialect']>;
 const summaries: Summary[] = [];
 for (const dialect of dialects) {
-  if (!ONLY || ONLY === 'core' || ONLY === 'exports') {
+  if (!ONLY || ONLY === 'core' || ONLY === 'exports' || ONLY === 'ingest') {
     const summary = await main(dialect);
     if (summary) summaries.push(summary);
   }

@@ -107,6 +107,7 @@ export const configSchema = z.object({
    * without renewal, ms: when a server dies, its work moves to another this long afterwards.
    */
   workLeaseMs: intFromString(1000, 600_000).default(15_000),
+  ingestQueueMaxEvents: intFromString(1000, 1_000_000).default(20_000),
   /** Sign a checkpoint for each organization with new entries this often, seconds (0 = never on a timer). */
   checkpointIntervalSeconds: intFromString(0, 2_147_483).default(3600),
   /** Also sign one as soon as an organization has this many entries past its latest checkpoint (0 = off). */
@@ -164,6 +165,7 @@ export const envNames: Record<keyof Config, string> = {
   otelRetryMaxMs: 'AUDITUM_OTEL_RETRY_MAX_MS',
   retentionIntervalMs: 'AUDITUM_RETENTION_INTERVAL_MS',
   workLeaseMs: 'AUDITUM_WORK_LEASE_MS',
+  ingestQueueMaxEvents: 'AUDITUM_INGEST_QUEUE_MAX_EVENTS',
   checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
   checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
   jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',

@@ -61,6 +61,17 @@ export class OutboundRefusedError extends AppError {
   }
 }
 
+/** The server has more work waiting than it takes on: 503 with Retry-After, nothing written. */
+export class OverloadedError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(503, 'overloaded', message);
+    this.name = 'OverloadedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export type StorageCondition = 'storage_full' | 'storage_read_only' | 'database_unavailable';
 
 const STORAGE_MESSAGES: Record<StorageCondition, string> = {

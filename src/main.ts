@@ -30,6 +30,7 @@ import { createSearchIndexer } from './events/search-indexer.ts';
 import { createAuthGuard } from './http/auth.ts';
 import { createServer } from './http/server.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
+import { createGroupCommit } from './ingest/group-commit.ts';
 import { createIntegrityService } from './integrity/integrity.service.ts';
 import { integrityRoutes } from './integrity/integrity.routes.ts';
 import { createCheckpointService } from './integrity/checkpoint.service.ts';
@@ -73,6 +74,7 @@ const BLOCKED_SUMMARY_PERIOD_MS = 60_000;
 export async function createServices(database: Database, config: Config) {
   const keyring = await openKeyring({ database, dataDir: config.dataDir, settings: config });
   const store = createEventStore(database);
+  const ingest = createGroupCommit({ database, store, options: { maxQueuedEvents: config.ingestQueueMaxEvents } });
   const indexer = createSearchIndexer(database, { batchSize: config.searchIndexBatch });
   const query = createEventQuery(database);
   const orgs = createOrgService({ database });
@@ -156,7 +158,7 @@ export async function createServices(database: Database, config: Config) {
   });
   return {
     workRepo, cluster,
-    database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store,
+    database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store, ingest,
     indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
     invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport, keyring,
   };
@@ -210,7 +212,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
-  ingestRoutes(app, { store: services.store, auth });
+  ingestRoutes(app, { ingest: services.ingest, auth });
   queryRoutes(app, { store: services.store, query: services.query, auth, recordView: createViewRecorder({ selfAudit: services.selfAudit }) });
   integrityRoutes(app, { integrity: services.checkpoints, auth });
   checkpointRoutes(app, { checkpoints: services.checkpoints, keys: services.keys, auth });

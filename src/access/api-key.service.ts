@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import type { Executor } from '../db/unit-of-work.ts';
+import { afterCommit, type Executor } from '../db/unit-of-work.ts';
 import { AuthError, NotFoundError, unlessStorageFailure, ValidationError } from '../errors.ts';
 import { SCOPES, type Principal, type Scope } from './principal.ts';
 import { sameHash, sha256 } from './secrets.ts';
@@ -8,6 +8,14 @@ import { sameHash, sha256 } from './secrets.ts';
 const KEY_PREFIX = 'adt';
 /** Don't write last_used_at more often than this per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * How long a key row read for authentication is reused by this server: a request stream needs
+ * no lookup per request. A revocation takes effect at once on the server that made it and within
+ * this long on the others. Only keys that authenticated are kept; unknown or wrong keys always go
+ * to the database (and cannot fill the cache).
+ */
+export const API_KEY_CACHE_MS = 2000;
+const API_KEY_CACHE_MAX = 10_000;
 
 
 export interface ApiKeyInfo {
@@ -38,6 +46,15 @@ export function parseScopes(text: string): Scope[] {
  */
 export function createApiKeyService({ database }: { database: Database }) {
   const { db } = database;
+  type KeyRow = NonNullable<Awaited<ReturnType<typeof readKey>>>;
+  /** Key rows that authenticated lately, by id (API_KEY_CACHE_MS); the oldest written goes first. */
+  const recent = new Map<string, { row: KeyRow; at: number }>();
+  const readKey = (id: string) => db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  const remember = (row: KeyRow, at: number) => {
+    recent.delete(row.id);
+    if (recent.size >= API_KEY_CACHE_MAX) recent.delete(recent.keys().next().value!);
+    recent.set(row.id, { row, at });
+  };
 
   async function create(
     orgId: string,
@@ -78,15 +95,20 @@ export function createApiKeyService({ database }: { database: Database }) {
   async function authenticate(presented: string): Promise<Principal> {
     const match = /^adt_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(presented);
     if (!match) throw new AuthError('invalid API key');
-    const row = await db.selectFrom('api_keys').selectAll().where('id', '=', match[1]!).executeTakeFirst();
-    if (!row || !sameHash(row.key_hash, sha256(presented))) throw new AuthError('invalid API key');
     const now = Date.now();
+    const cached = recent.get(match[1]!);
+    const row = cached && now - cached.at < API_KEY_CACHE_MS
+      ? cached.row
+      : await readKey(match[1]!);
+    if (!row || !sameHash(row.key_hash, sha256(presented))) throw new AuthError('invalid API key');
     if (row.revoked_at !== null) throw new AuthError('API key has been revoked');
     if (row.expires_at !== null && row.expires_at <= now) throw new AuthError('API key has expired');
     if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
       // Bookkeeping: on a full or read-only disk the key still reads (the write is what is refused).
       await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute().catch(unlessStorageFailure);
+      row.last_used_at = now;
     }
+    if (!cached || cached.row !== row) remember(row, now);
     return {
       orgId: row.org_id,
       kind: 'api_key',
@@ -101,6 +123,8 @@ export function createApiKeyService({ database }: { database: Database }) {
   }
 
   async function revoke(orgId: string, id: string, tx: Executor = db): Promise<ApiKeyInfo> {
+    recent.delete(id);
+    afterCommit(tx, () => recent.delete(id));
     await tx
       .updateTable('api_keys')
       .set({ revoked_at: Date.now() })

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { createWakeLoop } from '../jobs/wake-loop.ts';
+import { createWakeLoop, FOLLOWER_GAP_MS } from '../jobs/wake-loop.ts';
 import { failedRoundDelayMs } from '../jobs/retry-backoff.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventStore } from '../events/event-store.ts';
@@ -77,6 +77,7 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
       logger.error({ err: error, failures, retryInMs: delay }, 'alert evaluation round failed; will retry');
       return delay;
     },
+    { minGapMs: FOLLOWER_GAP_MS },
   );
   const wake = loop.wake;
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Tables } from './tables.ts';
 
 /** A query executor: the database, or a transaction open on it (Kysely's Transaction is a Kysely). */
@@ -30,4 +30,35 @@ export function afterCommit(db: Kysely<any>, hook: () => void): void {
   if (db.isTransaction && !hooks) throw new Error('afterCommit: the transaction was not opened by inTransaction');
   if (hooks) hooks.push(hook);
   else hook();
+}
+
+/**
+ * Inside the open transaction `trx`: runs `work` under a savepoint. If it throws, what it wrote is
+ * rolled back (the transaction stays usable) and the error is rethrown; otherwise its writes stay.
+ * If the rollback itself fails, TransactionBrokenError is thrown (its cause says why).
+ */
+export async function withSavepoint<T>(trx: Kysely<any>, work: () => Promise<T>): Promise<T> {
+  if (!trx.isTransaction) throw new Error('withSavepoint: not inside a transaction');
+  await sql`SAVEPOINT auditum_sp`.execute(trx);
+  try {
+    const result = await work();
+    await sql`RELEASE SAVEPOINT auditum_sp`.execute(trx);
+    return result;
+  } catch (error) {
+    try {
+      await sql`ROLLBACK TO SAVEPOINT auditum_sp`.execute(trx);
+      await sql`RELEASE SAVEPOINT auditum_sp`.execute(trx);
+    } catch (rollback) {
+      throw new TransactionBrokenError(rollback, error);
+    }
+    throw error;
+  }
+}
+
+/** A savepoint could not be rolled back: the transaction is unusable and must fail as a whole. */
+export class TransactionBrokenError extends Error {
+  constructor(cause: unknown, readonly original: unknown) {
+    super(`the transaction could not roll back to its savepoint: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = 'TransactionBrokenError';
+  }
 }

@@ -51,15 +51,18 @@ export function createEventStore(database: Database) {
   /**
    * Appends a batch atomically: every event gets the next seq and is chained to the one
    * before; events whose client id is already stored are returned as they are.
+   * `receivedAt` is when the server received them (one time, or one per input; default now).
    * Resolves only after the transaction has committed; given the caller's transaction (`tx`),
    * it writes inside it, and listeners hear of the append when that transaction commits.
    */
   async function append(
     orgId: string,
     inputs: EventInput[],
-    options: { tx?: Executor; receivedAt?: number } = {},
+    options: { tx?: Executor; receivedAt?: number | readonly number[] } = {},
   ): Promise<AppendResult[]> {
-    const receivedAt = options.receivedAt ?? Date.now();
+    const now = Date.now();
+    const given = options.receivedAt;
+    const receivedAtOf = (index: number) => (typeof given === 'number' ? given : given?.[index] ?? now);
     return inTransaction(options.tx ?? db, async (trx) => {
       // First the organization's chain head, locked for the rest of the transaction: appends of one
       // organization take turns here (ids, seqs and keys below are read under that lock), others do not wait.
@@ -102,7 +105,7 @@ export function createEventStore(database: Database) {
         throw new ConflictError(`more than ${PK_SLOTS * MAX_SPILL_MS} events share the timestamp ${new Date(ms).toISOString()}`);
       };
       // Most milliseconds hold no event yet: one query finds which do, so only those need a lookup.
-      const millis = [...new Set(inputs.map((e) => (e.occurred_at ? Date.parse(e.occurred_at) : receivedAt)))];
+      const millis = [...new Set(inputs.map((e, i) => (e.occurred_at ? Date.parse(e.occurred_at) : receivedAtOf(i))))];
       const occupied = new Set<number>();
       for (let i = 0; i < millis.length; i += INSERT_CHUNK) {
         const firstSlots = millis.slice(i, i + INSERT_CHUNK).map((ms) => ms * PK_SLOTS);
@@ -111,14 +114,14 @@ export function createEventStore(database: Database) {
       }
       for (const ms of millis) if (!occupied.has(ms)) nextSlot.set(ms, 0);
 
-      for (const input of inputs) {
+      for (const [index, input] of inputs.entries()) {
         const existing = input.id !== undefined ? known.get(input.id) : undefined;
         if (existing) {
           out.push(existing);
           continue;
         }
         seq += 1;
-        const draft = buildEntry(input, { id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt });
+        const draft = buildEntry(input, { id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt: receivedAtOf(index) });
         const entry: Entry = { ...draft, hash: entryHash(draft) };
         rows.push({ ...entryToRow(entry), pk: await allocatePk(Date.parse(entry.occurred_at)) });
         out.push({ id: entry.id, seq, hash: entry.hash });

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.ts';
-import { createWakeLoop } from '../jobs/wake-loop.ts';
+import { createWakeLoop, FOLLOWER_GAP_MS } from '../jobs/wake-loop.ts';
 import { startSearchIndexThread } from './search-index-thread.ts';
 import type { SearchIndexer } from './search-indexer.ts';
 import type { TaskLeases } from '../work/work-engine.ts';
@@ -35,6 +35,7 @@ export function startSearchIndexing(
       logger.error({ err: error, task: 'search-index' }, 'background task failed');
       return options.intervalMs;
     },
+    { minGapMs: FOLLOWER_GAP_MS },
   );
   loop.start();
   return loop;

@@ -6,7 +6,7 @@ import type { OtelExportRepo } from './otel-export.repo.ts';
 import type { OtelExportService } from './otel-export.service.ts';
 import { encodeLogs, type OtlpSender, type SendOutcome } from './otlp-sender.ts';
 import { failedRoundDelayMs, retryDelayMs } from '../jobs/retry-backoff.ts';
-import { createWakeLoop } from '../jobs/wake-loop.ts';
+import { createWakeLoop, FOLLOWER_GAP_MS } from '../jobs/wake-loop.ts';
 import type { TaskLeases } from '../work/work-engine.ts';
 import { whileLeased, type Lease } from '../work/work.repo.ts';
 
@@ -54,7 +54,7 @@ export function createOtelDeliveryWorker(deps: OtelDeliveryWorkerDeps) {
     const delay = failedRoundDelayMs(failures, pollIntervalMs);
     logger.error({ err: error, failures, retryInMs: delay }, 'otel export round failed; will retry');
     return delay;
-  });
+  }, { minGapMs: FOLLOWER_GAP_MS });
   const wake = loop.wake;
 
   /** One pass over the enabled destinations; resolves to the delay until the next pass is due. */
