@@ -13,6 +13,7 @@ import { freePort, startServerProcess, waitForExit } from '../test/helpers/proce
 import { benchStore, fmt, mb, openStore, peakRss, removeStore, setupOrg, storeSize, type BenchStore } from './common.ts';
 import { otelBench } from './otel.ts';
 import { clusterBench } from './cluster.ts';
+import { searchBench } from './search.ts';
 import { benchExports, printExportResults } from './exports.ts';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -35,6 +36,7 @@ interface Summary {
   baselineRate: number;
   indexRate: number;
   p95: Map<string, number>;
+  single?: { rate: number; p99: number };
 }
 
 async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined> {
@@ -80,7 +82,7 @@ async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined
   if (ONLY === 'ingest') {
     await database.close();
     removeStore(store);
-    return { dialect, httpRate: http.rate, baselineRate, indexRate: NaN, p95: new Map([['single-event p99', single.p99]]) };
+    return { dialect, httpRate: http.rate, baselineRate, indexRate: NaN, p95: new Map(), single };
   }
 
   // 3. Full-text indexing cost, off the write path.
@@ -137,7 +139,7 @@ async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined
   // 5. Exports of every entry, per format.
   printExportResults(await benchExports(store, key, EXPORT_FORMATS));
   removeStore(store);
-  return { dialect, httpRate: http.rate, baselineRate, indexRate: TOTAL / trigramSeconds, p95 };
+  return { dialect, httpRate: http.rate, baselineRate, indexRate: TOTAL / trigramSeconds, p95, single };
 }
 
 /** Side by side, with PostgreSQL's figures as a ratio of SQLite's measured in the same run. */
@@ -149,11 +151,15 @@ function printComparison(summaries: Summary[]): void {
     console.log(`  ${name.padEnd(28)} sqlite ${fmt(a, 1).padStart(9)} ${unit}   postgres ${fmt(b, 1).padStart(9)} ${unit}   ${fmt(b / a, 2)}x ${goal}`);
   row('HTTP batch ingest', sqlite.httpRate, postgres.httpRate, 'ev/s', '(goal >= 0.8x)');
   row('in-process store', sqlite.baselineRate, postgres.baselineRate, 'ev/s');
-  row('full-text indexing', sqlite.indexRate, postgres.indexRate, 'ev/s');
+  if (sqlite.single && postgres.single) {
+    row('HTTP single events', sqlite.single.rate, postgres.single.rate, 'ev/s');
+    row('p99 single event', sqlite.single.p99, postgres.single.p99, 'ms', '(goal < 50 ms)');
+  }
+  if (!Number.isNaN(sqlite.indexRate)) row('full-text indexing', sqlite.indexRate, postgres.indexRate, 'ev/s');
   for (const [name, ms] of sqlite.p95) row(`p95 ${name}`, ms, postgres.p95.get(name) ?? NaN, 'ms', '(goal < 50 ms)');
 }
 
-// BENCH_DB=sqlite (default) | postgres | both; BENCH_ONLY=core | exports | otel | cluster runs one scenario
+// BENCH_DB=sqlite (default) | postgres | both; BENCH_ONLY=core | ingest | exports | otel | search | cluster runs one scenario
 // (core includes exports; cluster runs on PostgreSQL whatever BENCH_DB says, once).
 const dialects = (process.env.BENCH_DB === 'both' ? ['sqlite', 'postgres'] : [process.env.BENCH_DB ?? 'sqlite']) as Array<BenchStore['dialect']>;
 const summaries: Summary[] = [];
@@ -163,6 +169,7 @@ for (const dialect of dialects) {
     if (summary) summaries.push(summary);
   }
   if (!ONLY || ONLY === 'otel') await otelBench({ coreIngestRate: lastHttpRate, dialect });
+  if (!ONLY || ONLY === 'search') await searchBench(dialect);
   if ((!ONLY && dialect === 'postgres') || (ONLY === 'cluster' && dialect === dialects[0])) await clusterBench();
 }
 printComparison(summaries);
