@@ -61,10 +61,11 @@ export function createGroupCommit(deps: { database: Database; store: EventStore;
     while (queue.length > 0) {
       const group = takeGroup();
       await commitGroup(group);
+      const events = group.reduce((sum, request) => sum + request.inputs.length, 0);
+      waiting -= events;
       stats.groups += 1;
       stats.requests += group.length;
-      stats.events += group.reduce((sum, request) => sum + request.inputs.length, 0);
-      for (const request of group) waiting -= request.inputs.length;
+      stats.events += events;
       // Let the requests that arrived meanwhile be read before the next group is taken.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -84,7 +85,11 @@ export function createGroupCommit(deps: { database: Database; store: EventStore;
 
   async function commitGroup(group: Pending[]): Promise<void> {
     const byOrg = new Map<string, Pending[]>();
-    for (const request of group) byOrg.set(request.orgId, [...(byOrg.get(request.orgId) ?? []), request]);
+    for (const request of group) {
+      const requests = byOrg.get(request.orgId);
+      if (requests) requests.push(request);
+      else byOrg.set(request.orgId, [request]);
+    }
     const orgIds = [...byOrg.keys()].sort();
     // The common case first: every request goes in, with no savepoints (two statements fewer per organization).
     try {

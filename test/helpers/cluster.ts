@@ -35,6 +35,21 @@ export async function seedOrgs(databaseUrl: string, slugs: string[], env: Record
   return keys;
 }
 
+/**
+ * The environment the cluster tests' servers share: the database, quiet logs, a short lease,
+ * outbound requests to the loopback receivers and quick retries; `extra` adds or overrides.
+ */
+export function clusterEnv(databaseUrl: string | undefined, leaseMs: number, extra: Record<string, string> = {}) {
+  return {
+    ...databaseEnv(databaseUrl),
+    AUDITUM_LOG_LEVEL: 'warn',
+    AUDITUM_WORK_LEASE_MS: String(leaseMs),
+    AUDITUM_OUTBOUND_ALLOW: '127.0.0.1',
+    AUDITUM_OTEL_RETRY_BASE_MS: '100',
+    ...extra,
+  };
+}
+
 /** `count` servers (not started) on free ports over one database, each with `env` and a fresh data dir. */
 export async function clusterServers(count: number, env: Record<string, string>): Promise<ClusterServer[]> {
   const servers: ClusterServer[] = [];

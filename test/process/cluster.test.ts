@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { apiCall, clusterServers, removeCluster, seedOrgs, startClusterServer, stopClusterServer, type ClusterServer } from '../helpers/cluster.ts';
+import { apiCall, clusterEnv, clusterServers, removeCluster, seedOrgs, startClusterServer, stopClusterServer, type ClusterServer } from '../helpers/cluster.ts';
 import { startOtlpReceiver, waitFor, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { runCliProcess } from '../helpers/process.ts';
-import { databaseEnv, dropDatabase, freshDatabaseUrl, rawQuery, TEST_DIALECT } from '../helpers/test-database.ts';
+import { dropDatabase, freshDatabaseUrl, rawQuery, TEST_DIALECT } from '../helpers/test-database.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const ORGS = ['north', 'south'];
@@ -28,16 +28,11 @@ describe('three servers on one PostgreSQL', { skip }, () => {
     otlp = await startOtlpReceiver();
     hooks = await startWebhookReceiver();
     keys = await seedOrgs(databaseUrl!, ORGS);
-    servers = await clusterServers(3, {
-      ...databaseEnv(databaseUrl),
-      AUDITUM_LOG_LEVEL: 'warn',
-      AUDITUM_WORK_LEASE_MS: String(LEASE_MS),
-      AUDITUM_OUTBOUND_ALLOW: '127.0.0.1',
-      AUDITUM_OTEL_RETRY_BASE_MS: '100',
+    servers = await clusterServers(3, clusterEnv(databaseUrl, LEASE_MS, {
       AUDITUM_OTEL_RETRY_MAX_MS: '1000',
       AUDITUM_JOB_RETRY_BASE_MS: '100',
       AUDITUM_CHECKPOINT_INTERVAL_SECONDS: '1',
-    });
+    }));
     await Promise.all(servers.map(startClusterServer));
   });
 

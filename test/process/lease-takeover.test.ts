@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { serverId } from '../../src/work/server-id.ts';
-import { apiCall, clusterServers, removeCluster, seedOrgs, startClusterServer, stopClusterServer, type ClusterServer } from '../helpers/cluster.ts';
+import { apiCall, clusterEnv, clusterServers, removeCluster, seedOrgs, startClusterServer, stopClusterServer, type ClusterServer } from '../helpers/cluster.ts';
 import { startOtlpReceiver, waitFor, type OtlpReceiver, type Reply } from '../helpers/otlp-receiver.ts';
-import { databaseEnv, dropDatabase, freshDatabaseUrl, rawQuery, TEST_DIALECT } from '../helpers/test-database.ts';
+import { dropDatabase, freshDatabaseUrl, rawQuery, TEST_DIALECT } from '../helpers/test-database.ts';
 
 const ORG = 'solo';
 const LEASE_MS = 2000;
@@ -41,14 +41,7 @@ describe('a lease holder killed in the middle of a batch', { skip }, () => {
     databaseUrl = await freshDatabaseUrl();
     otlp = await startOtlpReceiver();
     key = (await seedOrgs(databaseUrl!, [ORG])).get(ORG)!;
-    servers = await clusterServers(2, {
-      ...databaseEnv(databaseUrl),
-      AUDITUM_LOG_LEVEL: 'warn',
-      AUDITUM_WORK_LEASE_MS: String(LEASE_MS),
-      AUDITUM_OUTBOUND_ALLOW: '127.0.0.1',
-      AUDITUM_OTEL_RETRY_BASE_MS: '100',
-      AUDITUM_OTEL_RETRY_MAX_MS: '500',
-    });
+    servers = await clusterServers(2, clusterEnv(databaseUrl, LEASE_MS, { AUDITUM_OTEL_RETRY_MAX_MS: '500' }));
     await Promise.all(servers.map(startClusterServer));
   });
 
@@ -129,7 +122,7 @@ describe('a server stopped gracefully', { skip }, () => {
   before(async () => {
     databaseUrl = await freshDatabaseUrl();
     key = (await seedOrgs(databaseUrl!, [ORG])).get(ORG)!;
-    servers = await clusterServers(2, { ...databaseEnv(databaseUrl), AUDITUM_LOG_LEVEL: 'warn', AUDITUM_WORK_LEASE_MS: String(LONG_LEASE_MS) });
+    servers = await clusterServers(2, clusterEnv(databaseUrl, LONG_LEASE_MS));
     await Promise.all(servers.map(startClusterServer));
   });
 
