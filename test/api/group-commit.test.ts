@@ -27,6 +27,20 @@ describe('group commit', () => {
     assert.equal(await count(t, org.id), 64);
   });
 
+  it('two organizations in one group, in the same millisecond, each get their own keys and chain', async () => {
+    const [a, b] = [await t.createOrg('same-ms-a'), await t.createOrg('same-ms-b')];
+    const occurred_at = new Date(Date.now() - 1000).toISOString();
+    const batch = () => Array.from({ length: 50 }, () => eventInputSchema.parse(sampleEvent({ occurred_at })));
+    const before = t.app.services.ingest.stats().groups;
+    const [ra, rb] = await Promise.all([t.app.services.ingest.append(a.id, batch()), t.app.services.ingest.append(b.id, batch())]);
+    assert.equal(t.app.services.ingest.stats().groups - before, 1, 'one group');
+    assert.deepEqual([ra.length, rb.length], [50, 50]);
+    for (const org of [a, b]) {
+      assert.equal(await count(t, org.id, 'occurred_at = ?', [Date.parse(occurred_at)]), 50);
+      assert.equal((await t.request('GET', '/v1/integrity/verify', { key: org.key })).body.ok, true);
+    }
+  });
+
   it('concurrent single-event requests over HTTP: each acknowledged with its own seq, the chain intact', async () => {
     const org = await t.createOrg('singles');
     const results = await Promise.all(
