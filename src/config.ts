@@ -74,7 +74,7 @@ export const configSchema = z.object({
   /** How often the background full-text indexer runs, ms. */
   searchIndexIntervalMs: intFromString(10, 60_000).default(250),
   /** Rows the full-text indexer takes per step. */
-  searchIndexBatch: intFromString(1, 100_000).default(256),
+  searchIndexBatch: intFromString(1, 100_000).default(2000),
   /** The URL people reach Auditum at, used in setup, invite and embed links (default http://localhost:PORT). */
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** A session ends after this long without a request. */

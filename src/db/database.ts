@@ -139,12 +139,23 @@ function notWritable(dir: string, failure: unknown): Error | undefined {
   }
 }
 
+/** The structured conditions' indexes are in exactly one place: the events table or the search index. */
+function assertFilterIndexes(adapter: DialectAdapter, search: SearchIndex): void {
+  if (adapter.filterIndexesOnEvents === (search.filters !== undefined)) {
+    throw new Error(`the ${adapter.name} engine must keep the filter indexes on the events table or in its search index, not both or neither`);
+  }
+}
+
 /**
  * Opens the configured database, creating and migrating it on first use: PostgreSQL when a URL is
  * given, else the SQLite file `auditum.db` in the data dir.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgresDatabase({ url: options.url, dataDir: options.dataDir, skipMigrations: options.skipMigrations });
+  if (options.url) {
+    const database = await openPostgresDatabase({ url: options.url, dataDir: options.dataDir, skipMigrations: options.skipMigrations });
+    assertFilterIndexes(database.adapter, database.search);
+    return database;
+  }
   const handle = openHandle(options.dataDir, path.join(options.dataDir, 'auditum.db'), options.sync);
   const db = new Kysely<Tables>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle), inTransaction: () => handle.inTransaction }),
@@ -153,6 +164,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     if (!options.skipMigrations) await migrateToLatest(db, sqliteAdapter, { dataDir: options.dataDir });
     search = openSqliteSearch(options.dataDir);
+    assertFilterIndexes(sqliteAdapter, search);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -27,6 +27,14 @@ export interface DialectAdapter {
    */
   readonly indexesEndInKey: boolean;
   /**
+   * Whether the events table keeps one index per structured condition (type, actor, target, ...),
+   * maintained by every append, or the engine's SearchIndex keeps them (SearchIndex.filters), filled
+   * by the indexer off the write path. SQLite: off (eight indexes halved the append rate, each
+   * commit dirtying a page per distinct actor or target); PostgreSQL: on (its appends are bounded
+   * by round trips, and its indexer shares the server's thread).
+   */
+  readonly filterIndexesOnEvents: boolean;
+  /**
    * Whether the full-text indexer runs in a worker thread with its own connection (SQLite: the
    * indexing CPU and the writes to search.db stay off the request thread) or in process.
    */

@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009-sealed-webhook-urls.ts';
 import * as m0010 from './migrations/0010-search-tables.ts';
 import * as m0011 from './migrations/0011-key-material.ts';
 import * as m0012 from './migrations/0012-work.ts';
+import * as m0013 from './migrations/0013-filter-indexes.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -34,6 +35,7 @@ const migrations: Record<string, MigrationModule> = {
   '0010-search-tables': m0010,
   '0011-key-material': m0011,
   '0012-work': m0012,
+  '0013-filter-indexes': m0013,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {

@@ -32,6 +32,7 @@ export const postgresAdapter: DialectAdapter = {
   name: 'postgres',
   keyPerOrganization: true,
   indexInWorkerThread: false,
+  filterIndexesOnEvents: true,
   indexesEndInKey: false,
   uniqueEventIndexes: false,
   keyEncryptionKeyInDataDir: false,

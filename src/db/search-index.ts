@@ -1,4 +1,9 @@
 import type { Executor } from './unit-of-work.ts';
+import type { ActorColumn, EventFilter, FILTER_COLUMNS } from '../query/event-filter.ts';
+import type { EventRow } from '../events/entry-mapping.ts';
+
+/** The columns of one entry that the structured conditions of a filter read. */
+export type FilterFields = Pick<EventRow, (typeof FILTER_COLUMNS)[number]>;
 
 /** One entry as the indexer hands it over: its key, its place in its organization's chain, its text. */
 export interface SearchDoc {
@@ -6,6 +11,22 @@ export interface SearchDoc {
   seq: number;
   /** The entry's searchText (src/query/event-filter.ts): already case-folded. */
   doc: string;
+  /** Its filter columns, for an index that keeps the structured conditions' indexes (FilterIndex). */
+  fields: FilterFields;
+}
+
+/**
+ * The indexes of the structured conditions (type, actor, target, ...), where an engine keeps them
+ * off the write path, beside the full-text index and filled by the same indexer up to the same
+ * `indexedSeq`. Answers with the filter's one meaning (applyFilter over the same columns).
+ */
+export interface FilterIndex {
+  /** Up to `limit` indexed pks of the organization below `beforePk` passing the filter's conditions (not `q`), newest first. */
+  candidates(orgId: string, filter: EventFilter, actorColumn: ActorColumn, limit: number, beforePk?: number): Promise<number[]>;
+  /** The distinct event types of the indexed entries, each with the category of its newest entry. */
+  types(orgId: string): Promise<Array<{ type: string; category: string }>>;
+  /** Up to `limit` distinct actor emails of the indexed entries starting with `prefix`, in order. */
+  actorEmails(orgId: string, prefix: string, limit: number): Promise<string[]>;
 }
 
 /**
@@ -16,6 +37,11 @@ export interface SearchDoc {
 export interface SearchIndex {
   /** Shortest term the index can answer; shorter terms are matched by checking rows directly. */
   readonly minTermLength: number;
+  /**
+   * The structured conditions' indexes, where this engine keeps them here rather than on the
+   * events table (see DialectAdapter.filterIndexesOnEvents): SQLite, whose write path they slowed.
+   */
+  readonly filters?: FilterIndex;
   /** Highest seq of the organization already in the index (0 when none). */
   indexedSeq(orgId: string): Promise<number>;
   /** Up to `limit` indexed pks of the organization below `beforePk` whose text holds every term, newest first. */

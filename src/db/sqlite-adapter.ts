@@ -12,6 +12,7 @@ export const sqliteAdapter: DialectAdapter = {
   name: 'sqlite',
   keyPerOrganization: false,
   indexInWorkerThread: true,
+  filterIndexesOnEvents: false,
   indexesEndInKey: true,
   uniqueEventIndexes: true,
   keyEncryptionKeyInDataDir: true,

@@ -1,18 +1,48 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { SearchDoc, SearchIndex } from './search-index.ts';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { FilterIndex, SearchDoc, SearchIndex } from './search-index.ts';
 import { preparePrivateSqliteFile } from '../data-dir.ts';
+import { FILTER_COLUMNS, filterConditions } from '../query/event-filter.ts';
+import { distinctActorEmails, distinctTypes } from '../query/distinct-values.ts';
+import type { Tables } from './tables.ts';
 
 /**
  * Bumped when what the index holds changes (tokenizer, document, layout): an older search.db is
  * emptied and rebuilt by the indexer, since it is derived data. 3: one FTS5 table per organization.
+ * 4: the structured conditions' indexes (event_filters), moved here from the events table.
  */
-const INDEX_VERSION = 3;
+const INDEX_VERSION = 4;
+
+/**
+ * The filter columns of every indexed entry, with one index per condition as the events table had
+ * them (each ends in the key, the rowid), so "newest first where X" is a backwards index walk.
+ * `org_id` holds the organization's number (search_orgs.n), which keeps every index entry short.
+ */
+const FILTER_TABLE = `
+  CREATE TABLE IF NOT EXISTS event_filters (
+    pk INTEGER PRIMARY KEY, org_id INTEGER NOT NULL, type TEXT NOT NULL, category TEXT NOT NULL, result TEXT NOT NULL,
+    actor_id TEXT NOT NULL, actor_type TEXT NOT NULL, actor_email TEXT, target_type TEXT, target_id TEXT,
+    project_id TEXT, ip TEXT, occurred_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS filters_org ON event_filters (org_id);
+  CREATE INDEX IF NOT EXISTS filters_type ON event_filters (org_id, type);
+  CREATE INDEX IF NOT EXISTS filters_category ON event_filters (org_id, category);
+  CREATE INDEX IF NOT EXISTS filters_result ON event_filters (org_id, result);
+  CREATE INDEX IF NOT EXISTS filters_actor_id ON event_filters (org_id, actor_id);
+  CREATE INDEX IF NOT EXISTS filters_actor_email ON event_filters (org_id, actor_email);
+  CREATE INDEX IF NOT EXISTS filters_target ON event_filters (org_id, target_type, target_id);
+  CREATE INDEX IF NOT EXISTS filters_project ON event_filters (org_id, project_id);
+  CREATE INDEX IF NOT EXISTS filters_ip ON event_filters (org_id, ip);
+`;
+const insertFilters = `INSERT OR REPLACE INTO event_filters (pk, ${FILTER_COLUMNS.join(', ')})
+  VALUES (@pk, ${FILTER_COLUMNS.map((c) => `@${c}`).join(', ')})`;
 
 /** Quotes one term as an FTS5 string (a phrase): trigram phrases match substrings. */
 const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND ');
 
 interface OrgTable {
+  n: number;
   candidates: SQLite.Statement<[string, number, number], { pk: number }>;
   insert: SQLite.Statement<[number, string]>;
   remove: SQLite.Statement<[number]>;
@@ -33,12 +63,15 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
+  // The indexer's batches write many pages at once: fewer, larger checkpoints.
+  handle.pragma('wal_autocheckpoint = 10000');
   handle.exec('CREATE TABLE IF NOT EXISTS search_meta (version INTEGER NOT NULL)');
   const version = handle.prepare<[], { version: number }>('SELECT version FROM search_meta').get()?.version;
   if (version !== INDEX_VERSION) rebuild(handle);
   handle.exec(`
     CREATE TABLE IF NOT EXISTS search_orgs (org_id TEXT PRIMARY KEY, n INTEGER NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS search_state (org_id TEXT PRIMARY KEY, indexed_seq INTEGER NOT NULL);
+    ${FILTER_TABLE}
   `);
   const s = {
     indexedSeq: handle.prepare<[string], { indexed_seq: number }>('SELECT indexed_seq FROM search_state WHERE org_id = ?'),
@@ -47,6 +80,8 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     setSeq: handle.prepare(
       'INSERT INTO search_state (org_id, indexed_seq) VALUES (?, ?) ON CONFLICT (org_id) DO UPDATE SET indexed_seq = excluded.indexed_seq',
     ),
+    addFilters: handle.prepare(insertFilters),
+    removeFilters: handle.prepare<[number]>('DELETE FROM event_filters WHERE pk = ?'),
   };
   const tables = new Map<string, OrgTable>();
 
@@ -64,6 +99,7 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     handle.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${name}
       USING fts5(doc, content='', contentless_delete=1, tokenize='trigram case_sensitive 1')`);
     const table: OrgTable = {
+      n,
       candidates: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`),
       insert: handle.prepare(`INSERT INTO ${name}(rowid, doc) VALUES (?, ?)`),
       remove: handle.prepare(`DELETE FROM ${name} WHERE rowid = ?`),
@@ -75,15 +111,18 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
   const add = handle.transaction((orgId: string, docs: SearchDoc[]) => {
     const table = tableFor(orgId, true)!;
     for (const d of docs) table.insert.run(d.pk, d.doc);
+    for (const d of docs) if (d.fields) s.addFilters.run({ pk: d.pk, ...d.fields, org_id: table.n });
     s.setSeq.run(orgId, docs[docs.length - 1]!.seq);
   });
   const remove = handle.transaction((orgId: string, pks: number[]) => {
     const table = tableFor(orgId, false);
     if (table) for (const pk of pks) table.remove.run(pk);
+    for (const pk of pks) s.removeFilters.run(pk);
   });
 
   return {
     minTermLength: 3,
+    filters: filterIndex(handle, (orgId) => tableFor(orgId, false)?.n),
     async indexedSeq(orgId) {
       return s.indexedSeq.get(orgId)?.indexed_seq ?? 0;
     },
@@ -92,13 +131,46 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
       return table ? table.candidates.all(ftsQuery(terms), beforePk, limit).map((row) => row.pk) : [];
     },
     async add(orgId, docs) {
-      if (docs.length > 0) add(orgId, docs);
+      // IMMEDIATE: a deferred transaction that reads, then writes after another connection wrote, fails at once (SQLITE_BUSY).
+      if (docs.length > 0) add.immediate(orgId, docs);
     },
     async remove(orgId, pks) {
-      remove(orgId, pks);
+      remove.immediate(orgId, pks);
     },
     async close() {
       handle.close();
+    },
+  };
+}
+
+/**
+ * The structured conditions over event_filters, through Kysely so that they are applyFilter's very
+ * own. `numberOf` gives an organization's number (undefined: nothing of it is indexed yet); SQLite
+ * compares the integer column with it even when it is bound as text.
+ */
+function filterIndex(handle: SQLite.Database, numberOf: (orgId: string) => number | undefined): FilterIndex {
+  const db = new Kysely<{ event_filters: Tables['events'] }>({ dialect: new SqliteDialect({ database: handle }) });
+  // Its columns have the events table's names and types: the filter reads them as the events table's.
+  const table = () => db.selectFrom('event_filters as events') as unknown as Parameters<typeof filterConditions>[0];
+  return {
+    async candidates(orgId, filter, actorColumn, limit, beforePk = Number.MAX_SAFE_INTEGER) {
+      const n = numberOf(orgId);
+      if (n === undefined) return [];
+      const rows = await filterConditions(table(), String(n), filter, actorColumn)
+        .where('events.pk', '<', beforePk)
+        .orderBy('events.pk', 'desc')
+        .limit(limit)
+        .select('events.pk')
+        .execute();
+      return rows.map((row) => row.pk);
+    },
+    async types(orgId) {
+      const n = numberOf(orgId);
+      return n === undefined ? [] : distinctTypes(db, 'event_filters', n);
+    },
+    async actorEmails(orgId, prefix, limit) {
+      const n = numberOf(orgId);
+      return n === undefined ? [] : distinctActorEmails(db, 'event_filters', n, prefix, limit);
     },
   };
 }
@@ -112,6 +184,7 @@ function rebuild(handle: SQLite.Database): void {
   handle.exec(`
     DROP TABLE IF EXISTS search_orgs;
     DROP TABLE IF EXISTS search_state;
+    DROP TABLE IF EXISTS event_filters;
     DELETE FROM search_meta;
     INSERT INTO search_meta (version) VALUES (${INDEX_VERSION});
   `);

@@ -1,18 +1,19 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Tables } from '../db/tables.ts';
 import {
-  applyFilter,
   containsAllTerms,
+  filterConditions,
+  hasFieldConditions,
   matchesFilter,
   searchTerms,
   searchText,
-  type ActorColumn,
   type EventFilter,
 } from '../query/event-filter.ts';
+import { distinctActorEmails, distinctTypes } from '../query/distinct-values.ts';
+import type { FilterIndex } from '../db/search-index.ts';
 import type { Entry } from './event.schemas.ts';
 import { rowToEntry, type EventRow } from './entry-mapping.ts';
-import { PK_SLOTS } from '../db/event-keys.ts';
 
 export type { EventFilter } from '../query/event-filter.ts';
 
@@ -20,31 +21,31 @@ export type { EventFilter } from '../query/event-filter.ts';
 const CANDIDATE_CAP = 2000;
 /** The fewest candidates a search's first step reads. */
 const FIRST_CHUNK = 200;
-/** Slack on the pk bound for `to`: keys can sit up to this many ms past their timestamp. */
-const SPILL_SLACK_MS = 1000;
+/** The most unindexed entries whose values suggestions include (the indexer's lag is normally far shorter). */
+const SUGGESTION_TAIL = 2000;
 /** Rows read per step where rows are checked against the terms here (the unindexed tail, short words). */
 const CHECK_CHUNK = 500;
 
 type Query = SelectQueryBuilder<Tables, 'events', {}>;
+/** Up to `limit` keys of candidate rows below `before`, newest first (from an index). */
+type Candidates = (limit: number, before: number | undefined) => Promise<number[]>;
 /** One way of finding matching rows, newest first: a search unions the index and the unindexed tail. */
 type Source = (after: number | undefined, limit: number, keysOnly?: boolean) => Promise<EventRow[]>;
 
 /** Reads entries by filter, newest first (pk order), with keyset pagination and capped counts. */
 export function createEventQuery(database: Database) {
   const { db, search } = database;
-
-  /**
-   * The filter's conditions, plus key bounds for the time range (the key is time-ordered, so an
-   * index walk stops at the range's end). `actorColumn`: the actor filter matches id or email, and
-   * an OR of the two columns cannot walk either index, so each column gets its own query and the
-   * pages are merged by pk (see sources()).
-   */
-  function conditions(orgId: string, filter: EventFilter, actorColumn: ActorColumn): Query {
-    let q = applyFilter(db.selectFrom('events'), orgId, filter, actorColumn);
-    if (filter.from !== undefined) q = q.where('events.pk', '>=', filter.from * PK_SLOTS);
-    if (filter.to !== undefined) q = q.where('events.pk', '<', (filter.to + SPILL_SLACK_MS) * PK_SLOTS);
-    return q;
-  }
+  /** Where distinct values are read: the filter index where the engine has one, else the events table's own indexes. */
+  const distinct: Pick<FilterIndex, 'types' | 'actorEmails'> = search.filters ?? {
+    types: (orgId) => distinctTypes(db, 'events', orgId),
+    actorEmails: (orgId, prefix, limit) => distinctActorEmails(db, 'events', orgId, prefix, limit),
+  };
+  /** The newest entries the filter index has not reached (none without one), which suggestions add to the index's. */
+  const unindexed = async (orgId: string) => {
+    if (!search.filters) return [];
+    const query = db.selectFrom('events').select(['type', 'category', 'actor_email']).where('org_id', '=', orgId);
+    return query.where('seq', '>', await search.indexedSeq(orgId)).orderBy('seq', 'desc').limit(SUGGESTION_TAIL).execute();
+  };
 
   const fetch = (query: Query): Source => (after, limit, keysOnly) => {
     const q = (after === undefined ? query : query.where('events.pk', '<', after)).orderBy('events.pk', 'desc').limit(limit);
@@ -92,39 +93,48 @@ export function createEventQuery(database: Database) {
   };
 
   /**
-   * Walks the index newest first, keeping the rows that pass the other conditions. The first chunk
+   * Walks an index newest first, keeping the rows that pass the other conditions. The first chunk
    * of candidates is a few pages' worth and each next one twice as large (up to CANDIDATE_CAP), so
    * a page of a common word costs about a page, and a rare word's few matches take one step.
    */
-  const indexWalk = (orgId: string, query: Query, indexable: string[], short: string[]): Source => async (after, limit) => {
+  const indexWalk = (candidates: Candidates, query: Query, short: string[]): Source => async (after, limit, keysOnly) => {
     const rows: EventRow[] = [];
     let chunk = Math.min(CANDIDATE_CAP, Math.max(FIRST_CHUNK, limit * 4));
     for (let before = after; ; chunk = Math.min(CANDIDATE_CAP, chunk * 2)) {
-      const pks = await search.candidates(orgId, indexable, chunk, before);
+      const pks = await candidates(chunk, before);
       if (pks.length === 0) return rows;
-      rows.push(...(await checked(query.where('events.pk', 'in', pks), short)(undefined, limit - rows.length)));
+      rows.push(...(await checked(query.where('events.pk', 'in', pks), short)(undefined, limit - rows.length, keysOnly)));
       if (rows.length >= limit || pks.length < chunk) return rows;
       before = pks[pks.length - 1];
     }
   };
 
-  /** The sources to read: one plain query, or for a search, the index plus the unindexed tail; twice for an actor (id, email). */
+  /**
+   * The sources to read: one plain query; or an index (full-text, or the filter index where the
+   * engine keeps the structured conditions' indexes off the events table) plus the unindexed tail.
+   * Twice for an actor (id, email).
+   */
   async function sources(orgId: string, filter: EventFilter): Promise<Source[]> {
     const columns = filter.actor === undefined ? (['either'] as const) : (['events.actor_id', 'events.actor_email'] as const);
-    const out: Source[] = [];
-    for (const column of columns) out.push(...(await sourcesFor(conditions(orgId, filter, column), orgId, filter.q)));
-    return out;
-  }
-
-  async function sourcesFor(fields: Query, orgId: string, q: string | undefined): Promise<Source[]> {
-    const terms = searchTerms(q);
+    const terms = searchTerms(filter.q);
     const indexable = terms.filter((w) => [...w].length >= search.minTermLength);
     const short = terms.filter((w) => !indexable.includes(w));
-    if (indexable.length === 0) return [checked(fields, terms)];
-
-    // Entries past the index's high-water seq are checked here, so a search sees every acknowledged entry.
-    const tail = tailSource(fields, await search.indexedSeq(orgId), terms);
-    return [indexWalk(orgId, fields, indexable, short), tail];
+    const filters = hasFieldConditions(filter) ? search.filters : undefined;
+    const out: Source[] = [];
+    for (const column of columns) {
+      const fields = filterConditions(db.selectFrom('events'), orgId, filter, column);
+      const candidates: Candidates | undefined = indexable.length > 0
+        ? (limit, before) => search.candidates(orgId, indexable, limit, before)
+        : filters && ((limit, before) => filters.candidates(orgId, filter, column, limit, before));
+      if (!candidates) {
+        out.push(checked(fields, terms));
+        continue;
+      }
+      // Entries past the index's high-water seq are checked here, so a read sees every acknowledged entry.
+      out.push(indexWalk(candidates, fields, indexable.length > 0 ? short : terms));
+      out.push(tailSource(fields, await search.indexedSeq(orgId), terms));
+    }
+    return out;
   }
 
   /** One page of entries, newest first; `next` is the pk to pass as `after` for the following page. */
@@ -172,33 +182,19 @@ export function createEventQuery(database: Database) {
     return Object.values(filter).every((value) => value === undefined) ? entries : entries.filter(matchesFilter(filter));
   }
 
-  /** Distinct event types the organization has used: one index seek per type (a skip scan), not a table scan. */
+  /** Distinct event types the organization has used, each with the category of its newest entry (suggestions). */
   async function types(orgId: string): Promise<Array<{ type: string; category: string }>> {
-    const result = await sql<{ type: string; category: string }>`
-      WITH RECURSIVE seen(type) AS (
-        SELECT min(type) FROM events WHERE org_id = ${orgId}
-        UNION ALL
-        SELECT (SELECT min(type) FROM events WHERE org_id = ${orgId} AND type > seen.type) FROM seen WHERE seen.type IS NOT NULL
-      )
-      SELECT seen.type AS type,
-        (SELECT category FROM events WHERE org_id = ${orgId} AND type = seen.type ORDER BY pk DESC LIMIT 1) AS category
-      FROM seen WHERE seen.type IS NOT NULL`.execute(db);
-    return result.rows;
+    const tail = await unindexed(orgId);
+    const byType = new Map((await distinct.types(orgId)).map((t) => [t.type, t]));
+    for (const row of tail.reverse()) byType.set(row.type, { type: row.type, category: row.category });
+    return [...byType.values()];
   }
 
-  /** Distinct actor emails starting with `prefix`, for suggestions; a skip scan over the email index, bounded by `n`. */
+  /** Distinct actor emails starting with `prefix` (already case-folded), in order, at most `limit` (suggestions). */
   async function actorEmails(orgId: string, prefix: string, limit: number): Promise<string[]> {
-    const length = [...prefix].length;
-    const result = await sql<{ email: string }>`
-      WITH RECURSIVE seen(email, n) AS (
-        SELECT min(actor_email), 1 FROM events WHERE org_id = ${orgId} AND actor_email >= ${prefix}
-        UNION ALL
-        SELECT (SELECT min(actor_email) FROM events WHERE org_id = ${orgId} AND actor_email > seen.email), seen.n + 1
-        FROM seen
-        WHERE seen.email IS NOT NULL AND substr(seen.email, 1, ${length}) = ${prefix} AND seen.n <= ${limit}
-      )
-      SELECT email FROM seen WHERE email IS NOT NULL AND substr(email, 1, ${length}) = ${prefix} ORDER BY n LIMIT ${limit}`.execute(db);
-    return result.rows.map((r) => r.email);
+    const tail = (await unindexed(orgId)).map((row) => row.actor_email).filter((e): e is string => e?.startsWith(prefix) ?? false);
+    const emails = new Set([...(await distinct.actorEmails(orgId, prefix, limit)), ...tail]);
+    return [...emails].sort().slice(0, limit);
   }
 
   return { list, count, scan, types, actorEmails };

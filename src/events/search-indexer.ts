@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.ts';
-import { searchText } from '../query/event-filter.ts';
-import { rowToEntry } from './entry-mapping.ts';
+import { FILTER_COLUMNS, searchText } from '../query/event-filter.ts';
+import { rowToEntry, type EventRow } from './entry-mapping.ts';
+import type { FilterFields } from '../db/search-index.ts';
 import type { TaskLeases } from '../work/work-engine.ts';
 import { whileLeased } from '../work/work.repo.ts';
 
@@ -34,7 +35,7 @@ export function createSearchIndexer(database: Database, options: { batchSize: nu
         .execute();
       if (rows.length === 0) continue;
       // The document is the entry's searchText: the one definition of what `q` matches.
-      const docs = rows.map((row) => ({ pk: row.pk, seq: row.seq, doc: searchText(rowToEntry(row)) }));
+      const docs = rows.map((row) => ({ pk: row.pk, seq: row.seq, doc: searchText(rowToEntry(row)), fields: filterFields(row) }));
       const lease = held?.get(head.org_id);
       if (await whileLeased(() => search.add(head.org_id, docs, lease && ((tx) => leases!.fence(tx, lease))))) added += docs.length;
     }
@@ -47,6 +48,11 @@ export function createSearchIndexer(database: Database, options: { batchSize: nu
   }
 
   return { step, catchUp };
+}
+
+/** The row's filter columns, as a FilterIndex keeps them. */
+function filterFields(row: EventRow): FilterFields {
+  return Object.fromEntries(FILTER_COLUMNS.map((column) => [column, row[column]])) as FilterFields;
 }
 
 export type SearchIndexer = ReturnType<typeof createSearchIndexer>;

@@ -1,6 +1,7 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Tables } from '../db/tables.ts';
 import type { Entry } from '../events/event.schemas.ts';
+import { PK_SLOTS } from '../db/event-keys.ts';
 
 /**
  * What a filter means, defined once: as SQL conditions (applyFilter, for GET /v1/events, counts and
@@ -119,3 +120,29 @@ export function applyFilter(query: Query, orgId: string, filter: EventFilter, ac
   if (filter.to !== undefined) q = q.where('events.occurred_at', '<', filter.to);
   return q;
 }
+
+/** Slack on the pk bound for `to`: keys can sit up to this many ms past their timestamp. */
+const SPILL_SLACK_MS = 1000;
+
+/**
+ * applyFilter plus key bounds for the time range: the key is time-ordered, so an index walk stops
+ * at the range's end. Works on the events table and on any table with its filter columns and key.
+ */
+export function filterConditions(query: Query, orgId: string, filter: EventFilter, actorColumn: ActorColumn = 'either'): Query {
+  let q = applyFilter(query, orgId, filter, actorColumn);
+  if (filter.from !== undefined) q = q.where('events.pk', '>=', filter.from * PK_SLOTS);
+  if (filter.to !== undefined) q = q.where('events.pk', '<', (filter.to + SPILL_SLACK_MS) * PK_SLOTS);
+  return q;
+}
+
+/** Whether the filter has a condition besides the organization, the time range and `q`. */
+export function hasFieldConditions(filter: EventFilter): boolean {
+  const { q: _q, from: _from, to: _to, ...fields } = filter;
+  return Object.values(fields).some((value) => value !== undefined && !(Array.isArray(value) && value.length === 0));
+}
+
+/** The events columns the structured conditions read: what a filter index holds for each entry. */
+export const FILTER_COLUMNS = [
+  'org_id', 'type', 'category', 'result', 'actor_id', 'actor_type', 'actor_email',
+  'target_type', 'target_id', 'project_id', 'ip', 'occurred_at',
+] as const;
