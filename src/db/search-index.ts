@@ -21,8 +21,14 @@ export interface SearchDoc {
  * `indexedSeq`. Answers with the filter's one meaning (applyFilter over the same columns).
  */
 export interface FilterIndex {
-  /** Up to `limit` indexed pks of the organization below `beforePk` passing the filter's conditions (not `q`), newest first. */
-  candidates(orgId: string, filter: EventFilter, actorColumn: ActorColumn, limit: number, beforePk?: number): Promise<number[]>;
+  /** Up to `limit` indexed pks of the organization below `beforePk` passing the filter (not `q`), newest first. */
+  candidates(
+    orgId: string,
+    filter: EventFilter,
+    actorColumn: ActorColumn,
+    limit: number,
+    beforePk?: number,
+  ): Promise<number[]>;
   /** The distinct event types of the indexed entries, each with the category of its newest entry. */
   types(orgId: string): Promise<Array<{ type: string; category: string }>>;
   /** Up to `limit` distinct actor emails of the indexed entries starting with `prefix`, in order. */

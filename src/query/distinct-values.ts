@@ -7,13 +7,20 @@ import { sql, type Kysely } from 'kysely';
  */
 
 /** The distinct event types, each with the category of its newest entry. */
-export async function distinctTypes(db: Kysely<any>, table: string, orgId: string | number): Promise<Array<{ type: string; category: string }>> {
+type OrgKey = string | number;
+
+export async function distinctTypes(
+  db: Kysely<any>,
+  table: string,
+  orgId: OrgKey,
+): Promise<Array<{ type: string; category: string }>> {
   const t = sql.table(table);
   const result = await sql<{ type: string; category: string }>`
     WITH RECURSIVE seen(type) AS (
       SELECT min(type) FROM ${t} WHERE org_id = ${orgId}
       UNION ALL
-      SELECT (SELECT min(type) FROM ${t} WHERE org_id = ${orgId} AND type > seen.type) FROM seen WHERE seen.type IS NOT NULL
+      SELECT (SELECT min(type) FROM ${t} WHERE org_id = ${orgId} AND type > seen.type)
+      FROM seen WHERE seen.type IS NOT NULL
     )
     SELECT seen.type AS type,
       (SELECT category FROM ${t} WHERE org_id = ${orgId} AND type = seen.type ORDER BY pk DESC LIMIT 1) AS category
@@ -22,7 +29,13 @@ export async function distinctTypes(db: Kysely<any>, table: string, orgId: strin
 }
 
 /** Up to `limit` distinct actor emails starting with `prefix`, in order. */
-export async function distinctActorEmails(db: Kysely<any>, table: string, orgId: string | number, prefix: string, limit: number): Promise<string[]> {
+export async function distinctActorEmails(
+  db: Kysely<any>,
+  table: string,
+  orgId: OrgKey,
+  prefix: string,
+  limit: number,
+): Promise<string[]> {
   const t = sql.table(table);
   const length = [...prefix].length;
   const result = await sql<{ email: string }>`
@@ -33,6 +46,7 @@ export async function distinctActorEmails(db: Kysely<any>, table: string, orgId:
       FROM seen
       WHERE seen.email IS NOT NULL AND substr(seen.email, 1, ${length}) = ${prefix} AND seen.n <= ${limit}
     )
-    SELECT email FROM seen WHERE email IS NOT NULL AND substr(email, 1, ${length}) = ${prefix} ORDER BY n LIMIT ${limit}`.execute(db);
+    SELECT email FROM seen WHERE email IS NOT NULL AND substr(email, 1, ${length}) = ${prefix}
+    ORDER BY n LIMIT ${limit}`.execute(db);
   return result.rows.map((r) => r.email);
 }

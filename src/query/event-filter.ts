@@ -128,7 +128,12 @@ const SPILL_SLACK_MS = 1000;
  * applyFilter plus key bounds for the time range: the key is time-ordered, so an index walk stops
  * at the range's end. Works on the events table and on any table with its filter columns and key.
  */
-export function filterConditions(query: Query, orgId: string, filter: EventFilter, actorColumn: ActorColumn = 'either'): Query {
+export function filterConditions(
+  query: Query,
+  orgId: string,
+  filter: EventFilter,
+  actorColumn: ActorColumn = 'either',
+): Query {
   let q = applyFilter(query, orgId, filter, actorColumn);
   if (filter.from !== undefined) q = q.where('events.pk', '>=', filter.from * PK_SLOTS);
   if (filter.to !== undefined) q = q.where('events.pk', '<', (filter.to + SPILL_SLACK_MS) * PK_SLOTS);
