@@ -122,6 +122,8 @@ export function createEventQuery(database: Database) {
     const indexable = terms.filter((w) => [...w].length >= search.minTermLength);
     const short = terms.filter((w) => !indexable.includes(w));
     const filters = hasFieldConditions(filter) ? search.filters : undefined;
+    // Read once for both actor columns, and only where an index is walked.
+    let indexedSeq: Promise<number> | undefined;
     const out: Source[] = [];
     for (const column of columns) {
       const fields = filterConditions(db.selectFrom('events'), orgId, filter, column);
@@ -133,8 +135,8 @@ export function createEventQuery(database: Database) {
         continue;
       }
       // Entries past the index's high-water seq are checked here, so a read sees every acknowledged entry.
-      out.push(indexWalk(candidates, fields, indexable.length > 0 ? short : terms));
-      out.push(tailSource(fields, await search.indexedSeq(orgId), terms));
+      out.push(indexWalk(candidates, fields, short));
+      out.push(tailSource(fields, await (indexedSeq ??= search.indexedSeq(orgId)), terms));
     }
     return out;
   }
