@@ -127,10 +127,16 @@ export function createAlertRepo(database: Database) {
    */
   async function seedDefaults(orgId: string, headSeq: number, defaults: RuleRow[], tx?: Executor): Promise<boolean> {
     return inTransaction(on(tx), async (trx) => {
-      const existing = await trx.selectFrom('alert_state').selectAll().where('org_id', '=', orgId).executeTakeFirst();
-      if (existing?.defaults_seeded === 1) return false;
-      if (existing) await trx.updateTable('alert_state').set({ defaults_seeded: 1 }).where('org_id', '=', orgId).execute();
-      else await trx.insertInto('alert_state').values({ org_id: orgId, evaluated_seq: headSeq, defaults_seeded: 1 }).execute();
+      // Claimed by a compare-and-set, so two servers (or a request and the worker) seeding at once
+      // insert the defaults once: the loser's update or insert changes no row.
+      const claimed = await trx.updateTable('alert_state').set({ defaults_seeded: 1 })
+        .where('org_id', '=', orgId).where('defaults_seeded', '=', 0).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) {
+        const inserted = await trx.insertInto('alert_state')
+          .values({ org_id: orgId, evaluated_seq: headSeq, defaults_seeded: 1 })
+          .onConflict((oc) => oc.column('org_id').doNothing()).executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      }
       if (defaults.length > 0) await trx.insertInto('alert_rules').values(defaults).execute();
       return true;
     });

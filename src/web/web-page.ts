@@ -14,19 +14,63 @@ const isBuilt = () => fs.existsSync(path.join(WEB_DIST, 'index.html'));
 function newestSource(dir = WEB_DIR): number {
   let newest = 0;
   for (const item of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (item.name === 'dist' || item.name === 'node_modules') continue;
+    if (item.name === 'dist' || item.name === 'node_modules' || item.name === '.dist.lock') continue;
     const full = path.join(dir, item.name);
     newest = Math.max(newest, item.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs);
   }
   return newest;
 }
 
+const BUILD_LOCK = path.join(WEB_DIR, '.dist.lock');
+const LOCK_WAIT_MS = 10 * 60_000;
+const upToDate = () => isBuilt() && fs.statSync(path.join(WEB_DIST, 'index.html')).mtimeMs >= newestSource();
+
+/** Whether the process that wrote the lock file is gone (it crashed while building). */
+function lockIsStale(): boolean {
+  const pid = Number(fs.readFileSync(BUILD_LOCK, 'utf8'));
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Runs `fn` holding a lock file shared by every process of this installation: Vite empties the
+ * output directory when it starts, so a second build at once would take the page away from a
+ * server (or a test) already serving the first one.
+ */
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.writeFileSync(BUILD_LOCK, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (lockIsStale()) fs.rmSync(BUILD_LOCK, { force: true });
+      else if (Date.now() > deadline) throw new Error(`another process has been building the web page for 10 minutes (${BUILD_LOCK})`);
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    fs.rmSync(BUILD_LOCK, { force: true });
+  }
+}
+
 /** Builds the React page with Vite when it is missing or older than its sources (first start, after an update). */
 export async function ensureWebBuilt(log: FastifyBaseLogger): Promise<void> {
-  if (isBuilt() && fs.statSync(path.join(WEB_DIST, 'index.html')).mtimeMs >= newestSource()) return;
-  log.info('building the web page (about a minute the first time)');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  if (upToDate()) return;
+  await withBuildLock(async () => {
+    if (upToDate()) return; // built by the process we waited for
+    log.info('building the web page (about a minute the first time)');
+    const { build } = await import('vite');
+    await build({ configFile: path.join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  });
 }
 
 /**
