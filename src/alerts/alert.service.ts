@@ -226,6 +226,8 @@ function triggeredEntry(row: AlertRow) {
   return {
     id: row.id,
     type: 'alert.triggered',
+    // A fired alert is a warning, not a success: the page colours and filters it as one.
+    result: 'warning' as const,
     action: `Alert "${row.rule_name}": ${matching}${groupKey ? ` for ${groupKey}` : ''}`,
     target: { type: 'alert', id: row.id, name: row.rule_name },
     metadata: {

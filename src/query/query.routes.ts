@@ -10,6 +10,7 @@ import type { EventQuery } from '../events/event-query.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventFilterQuerySchema, toEventFilter } from './event-filter.schemas.ts';
+import { SUGGESTION_FIELDS, suggest } from './suggestions.ts';
 
 /** Counts stop here: the page says "10,000+" rather than scanning everything. */
 export const COUNT_CAP = 10_000;
@@ -72,6 +73,29 @@ export function queryRoutes(app: App, deps: { store: EventStore; query: EventQue
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => ({ actors: await deps.query.actorEmails(request.principal!.orgId, request.query.prefix.toLowerCase(), request.query.limit) }),
+  });
+
+  app.get('/v1/suggestions', {
+    schema: {
+      summary: 'Values for the actor, project and target filters, with their names, from recent entries',
+      description: 'Distinct values among the newest entries whose value or name contains `q` (case-insensitive). '
+        + '`value` is what GET /v1/events takes for the filter (targets as type:id), `label` what a person reads.',
+      tags: ['events'],
+      querystring: z.strictObject({
+        field: z.enum(SUGGESTION_FIELDS),
+        q: z.string().max(256).default(''),
+        limit: queryInt(1, 50).default(10),
+      }),
+      response: {
+        200: z.object({ suggestions: z.array(z.object({ value: z.string(), label: z.string(), detail: z.string().optional() })) }),
+        ...errorResponses,
+      },
+    },
+    onRequest: deps.auth.requireScope('events:read'),
+    handler: async (request) => {
+      const { field, q, limit } = request.query;
+      return { suggestions: await suggest(deps.query, request.principal!.orgId, field, q, limit) };
+    },
   });
 
   app.get('/v1/events/:id', {

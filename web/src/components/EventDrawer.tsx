@@ -1,21 +1,32 @@
-import { Alert, Badge, Code, Divider, Drawer, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { IconShieldCheck, IconShieldX } from '@tabler/icons-react';
+import { ActionIcon, Alert, Code, Divider, Drawer, Group, Loader, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { IconChevronDown, IconChevronUp, IconFilter, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { api, ApiError, errorMessage } from '../lib/api.ts';
 import { formatLocalFull, formatUtc } from '../lib/format.ts';
 import { verifyEntryHash, verifyInclusion } from '../lib/integrity.ts';
 import type { Entry } from '../lib/types.ts';
-import { ActorCell, ResultBadge } from './EventsTable.tsx';
+import type { Filters } from '../lib/filters.ts';
+import { ActorCell, ResultBadge, TargetCell, TypeBadge } from './EventsTable.tsx';
 import { CopyIcon, JsonView } from './JsonView.tsx';
 
-function Field({ label, children }: { label: string; children: ReactNode }) {
+function Field({ label, children, filter }: { label: string; children: ReactNode; filter?: () => void }) {
   return (
     <Stack gap={2}>
       <Text size="xs" c="dimmed" fw={600} tt="uppercase">
         {label}
       </Text>
-      <div>{children}</div>
+      <Group gap={4} wrap="nowrap" align="flex-start">
+        <div style={{ minWidth: 0 }}>{children}</div>
+        {filter && (
+          <Tooltip label={`Show only entries with this ${label.toLowerCase()}`} withArrow>
+            <ActionIcon variant="subtle" color="gray" size="sm" onClick={filter} aria-label={`Filter by this ${label.toLowerCase()}`}>
+              <IconFilter size={14} />
+            </ActionIcon>
+          </Tooltip>
+        )}
+      </Group>
     </Stack>
   );
 }
@@ -80,11 +91,37 @@ function IntegrityIndicator({ entry }: { entry: Entry }) {
 }
 
 /** The details drawer (also a deep link): overview, request, technical information, metadata, integrity. */
-export function EventDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
+export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
+  id: string | null;
+  onClose: () => void;
+  /** The newer and the older entry of the list, when there is one. */
+  onPrevious?: () => void;
+  onNext?: () => void;
+  /** Narrows the list to entries sharing one of this entry's values. */
+  onFilter?: (patch: Partial<Filters>) => void;
+}) {
   const entry = useQuery({ queryKey: ['event', id], queryFn: () => api<Entry>('GET', `/v1/events/${encodeURIComponent(id!)}`), enabled: id !== null });
   const e = entry.data;
+  // j and k step through the list, as in mail and log viewers.
+  useHotkeys(id === null ? [] : [['j', () => onNext?.()], ['k', () => onPrevious?.()]]);
+  const by = (patch: Partial<Filters>) => (onFilter ? () => onFilter(patch) : undefined);
+  const title = (
+    <Group gap="xs">
+      <Title order={3}>Event details</Title>
+      <Tooltip label="Newer entry (k)" withArrow>
+        <ActionIcon variant="default" onClick={onPrevious} disabled={!onPrevious} aria-label="Previous entry">
+          <IconChevronUp size={16} />
+        </ActionIcon>
+      </Tooltip>
+      <Tooltip label="Older entry (j)" withArrow>
+        <ActionIcon variant="default" onClick={onNext} disabled={!onNext} aria-label="Next entry">
+          <IconChevronDown size={16} />
+        </ActionIcon>
+      </Tooltip>
+    </Group>
+  );
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={<Title order={3}>Event details</Title>} closeButtonProps={{ 'aria-label': 'Close details' }}>
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="xl" title={title} closeButtonProps={{ 'aria-label': 'Close details' }}>
       {entry.isPending && <Loader aria-label="Loading event" />}
       {entry.isError && <Alert color="red">{errorMessage(entry.error)}</Alert>}
       {e && (
@@ -97,12 +134,15 @@ export function EventDrawer({ id, onClose }: { id: string | null; onClose: () =>
                 <Text size="xs" c="dimmed">{formatUtc(e.occurred_at)}</Text>
               </Field>
               <Field label="Result"><ResultBadge result={e.result} /></Field>
-              <Field label="Actor"><ActorCell actor={e.actor} /></Field>
-              <Field label="Event type"><Badge variant="light" tt="none">{e.type}</Badge> <Text span size="xs" c="dimmed">{e.category}</Text></Field>
-              <Field label="Action"><Text size="sm">{e.action ?? '—'}</Text></Field>
-              <Field label="Resource">{e.target ? <Text size="sm">{e.target.type} · {e.target.id}{e.target.name ? ` (${e.target.name})` : ''}</Text> : <Text size="sm">—</Text>}</Field>
-              <Field label="Project"><Text size="sm">{e.project ? `${e.project.name ?? ''} ${e.project.id}`.trim() : '—'}</Text></Field>
-              <Field label="IP address"><Text size="sm">{e.ip ?? '—'}</Text></Field>
+              <Field label="Actor" filter={by({ actor: e.actor.email ?? e.actor.id })}><ActorCell actor={e.actor} maw={320} /></Field>
+              <Field label="Event type" filter={by({ types: [e.type] })}><TypeBadge entry={e} /> <Text span size="xs" c="dimmed">{e.category}</Text></Field>
+              <Field label="Action"><Text size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>{e.action ?? '—'}</Text></Field>
+              <Field label="Target" filter={e.target ? by({ target: `${e.target.type}:${e.target.id}` }) : undefined}><TargetCell target={e.target} maw={320} /></Field>
+              <Field label="Project" filter={e.project ? by({ project: e.project.id }) : undefined}>
+                <Text size="sm">{e.project ? e.project.name ?? e.project.id : '—'}</Text>
+                {e.project?.name && <Text size="xs" c="dimmed">{e.project.id}</Text>}
+              </Field>
+              <Field label="IP address" filter={e.ip ? by({ ip: e.ip }) : undefined}><Text size="sm">{e.ip ?? '—'}</Text></Field>
             </SimpleGrid>
           </section>
           <Divider />
@@ -128,6 +168,7 @@ export function EventDrawer({ id, onClose }: { id: string | null; onClose: () =>
               <Field label="Actor id"><Mono value={e.actor.id} /></Field>
               <Field label="Sequence number"><Mono value={e.seq} /></Field>
               <Field label="Hash"><Mono value={e.hash} /></Field>
+              <Field label="Previous hash"><Mono value={e.prev_hash} /></Field>
               <Field label="Received"><Text size="sm">{formatUtc(e.received_at)}</Text></Field>
             </Stack>
           </section>

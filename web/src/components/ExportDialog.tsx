@@ -3,6 +3,7 @@ import { DateTimePicker } from '@mantine/dates';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, ApiError, downloadWithToken, errorMessage, isEmbedded } from '../lib/api.ts';
+import { useEventTypes } from '../api/events.ts';
 import { apiQuery, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
 import { formatLocal } from '../lib/format.ts';
 
@@ -95,8 +96,8 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
     setTypes(filters.types);
   }, [opened, filters]);
 
-  const eventTypes = useQuery({ queryKey: ['event-types'], enabled: opened, queryFn: () => api<{ types: Array<{ type: string; category: string }> }>('GET', '/v1/event-types'), staleTime: 300_000 });
-  const typeData = [...new Set([...(eventTypes.data?.types ?? []).map((t) => t.type), ...types])].sort();
+  const eventTypes = useEventTypes(opened);
+  const typeData = [...new Set([...(eventTypes.data ?? []).map((t) => t.type), ...types])].sort();
   const jobs = useQuery({
     queryKey: ['exports'],
     enabled: opened,

@@ -33,6 +33,10 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   }
 
   return (
+    <>
+    <a href="#main" className="skip-link">
+      Skip to content
+    </a>
     <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
@@ -81,7 +85,10 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
           </Group>
         </UnstyledButton>
       </AppShell.Navbar>
-      <AppShell.Main>{children}</AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1}>
+        {children}
+      </AppShell.Main>
     </AppShell>
+    </>
   );
 }

@@ -6,6 +6,7 @@ export interface Filters {
   actor: string;
   target: string;
   project: string;
+  ip: string;
   results: string[];
   range: RangeKey;
   /** Custom range bounds, ISO strings (UTC). */
@@ -22,7 +23,7 @@ export const RANGE_LABELS: Record<RangeKey, string> = {
   custom: 'Custom range',
 };
 
-export const EMPTY_FILTERS: Filters = { types: [], actor: '', target: '', project: '', results: [], range: '24h', from: '', to: '', q: '' };
+export const EMPTY_FILTERS: Filters = { types: [], actor: '', target: '', project: '', ip: '', results: [], range: '24h', from: '', to: '', q: '' };
 
 export function readFilters(params: URLSearchParams): Filters {
   const range = params.get('range') as RangeKey | null;
@@ -31,6 +32,7 @@ export function readFilters(params: URLSearchParams): Filters {
     actor: params.get('actor') ?? '',
     target: params.get('target') ?? '',
     project: params.get('project') ?? '',
+    ip: params.get('ip') ?? '',
     results: params.getAll('result'),
     range: range && range in RANGE_LABELS ? range : '24h',
     from: params.get('from') ?? '',
@@ -46,6 +48,7 @@ export function writeFilters(filters: Filters): URLSearchParams {
   if (filters.actor) params.set('actor', filters.actor);
   if (filters.target) params.set('target', filters.target);
   if (filters.project) params.set('project', filters.project);
+  if (filters.ip) params.set('ip', filters.ip);
   for (const r of filters.results) params.append('result', r);
   if (filters.range !== '24h') params.set('range', filters.range);
   if (filters.range === 'custom') {
@@ -70,6 +73,7 @@ export function apiQuery(filters: Filters, now = new Date()): URLSearchParams {
     } else params.set('target_id', target);
   }
   if (filters.project.trim()) params.set('project', filters.project.trim());
+  if (filters.ip.trim()) params.set('ip', filters.ip.trim());
   for (const r of filters.results) params.append('result', r);
   if (filters.range === 'this_month') params.set('from', new Date(now.getFullYear(), now.getMonth(), 1).toISOString());
   else if (filters.range === 'custom') {
@@ -87,6 +91,7 @@ export function describeFilters(filters: Filters): string[] {
   if (filters.actor) out.push(`Actor: ${filters.actor}`);
   if (filters.target) out.push(`Target: ${filters.target}`);
   if (filters.project) out.push(`Project: ${filters.project}`);
+  if (filters.ip) out.push(`IP address: ${filters.ip}`);
   if (filters.results.length) out.push(`Result: ${filters.results.join(', ')}`);
   out.push(`Time range: ${RANGE_LABELS[filters.range]}`);
   if (filters.q) out.push(`Search: "${filters.q}"`);
@@ -94,3 +99,9 @@ export function describeFilters(filters: Filters): string[] {
 }
 
 export const hasFilters = (filters: Filters) => writeFilters(filters).toString() !== '';
+
+/** How many filters are in force besides the time range (the count on the collapsed filter panel). */
+export function activeFilterCount(filters: Filters): number {
+  const text = [filters.actor, filters.target, filters.project, filters.ip, filters.q].filter((v) => v.trim()).length;
+  return text + (filters.types.length ? 1 : 0) + (filters.results.length ? 1 : 0);
+}

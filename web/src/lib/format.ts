@@ -1,27 +1,35 @@
 import type { Result } from './types.ts';
 
-const local = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' });
-const localFull = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const parts = { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' } as const;
+const local = new Intl.DateTimeFormat(undefined, parts);
+const localYear = new Intl.DateTimeFormat(undefined, { ...parts, year: 'numeric' });
+const localDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const localDateYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric' });
+const localTime = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+const localFull = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
 
-/** "Feb 13, 10:28:22 AM" in the viewer's time zone. */
-export const formatLocal = (iso: string) => local.format(new Date(iso));
+const thisYear = (date: Date) => date.getFullYear() === new Date().getFullYear();
+
+/** "Feb 13, 10:28:22 AM EST" in the viewer's time zone, with the year when it is not this year. */
+export const formatLocal = (iso: string) => {
+  const date = new Date(iso);
+  return (thisYear(date) ? local : localYear).format(date);
+};
+/** The date and the time of day apart (a table cell shows them on two lines). */
+export const formatLocalParts = (iso: string) => {
+  const date = new Date(iso);
+  return { date: (thisYear(date) ? localDate : localDateYear).format(date), time: localTime.format(date) };
+};
 export const formatLocalFull = (iso: string) => localFull.format(new Date(iso));
 /** Exact UTC, for hover. */
 export const formatUtc = (iso: string) => `${iso.replace('T', ' ').replace('Z', '')} UTC`;
 
-export const CATEGORY_COLORS: Record<string, string> = {
-  security: 'red',
-  user: 'blue',
-  configuration: 'violet',
-  data: 'teal',
-  system: 'gray',
-  agent: 'cyan',
-  policy: 'orange',
-};
-export const categoryColor = (category: string) => CATEGORY_COLORS[category] ?? 'indigo';
+/** Categories are told apart by their name, not by colour: colour is kept for results that went wrong. */
+export const categoryColor = (_category: string) => 'gray';
 
 export const RESULT_LABELS: Record<Result, string> = { success: 'Success', failed: 'Failed', denied: 'Denied', warning: 'Warning', approved: 'Approved', allowed: 'Allowed' };
-export const RESULT_COLORS: Record<Result, string> = { success: 'green', failed: 'red', denied: 'orange', warning: 'yellow', approved: 'teal', allowed: 'lime' };
+/** Red for failed and denied only; a warning stands out without reading as a failure. */
+export const RESULT_COLORS: Record<Result, string> = { success: 'green', failed: 'red', denied: 'red', warning: 'yellow', approved: 'teal', allowed: 'teal' };
 
 export const ACTOR_TAGS: Record<string, string> = { api_key: 'API key', oauth2_client: 'OAuth2 client', system: 'System' };
 

@@ -1,5 +1,6 @@
-import { Alert, Badge, Button, Center, Group, Loader, Paper, Stack, Switch, Text, Title } from '@mantine/core';
-import { IconDownload, IconPlugConnected } from '@tabler/icons-react';
+import { Alert, Badge, Button, Center, Checkbox, Group, Loader, Paper, Popover, Stack, Switch, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { IconColumns, IconDownload, IconPlugConnected } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
@@ -11,10 +12,18 @@ import { OtelDrawer } from '../components/OtelDrawer.tsx';
 import { api, errorMessage } from '../lib/api.ts';
 import { apiQuery, describeFilters, EMPTY_FILTERS, readFilters, writeFilters, type Filters } from '../lib/filters.ts';
 import { formatCount } from '../lib/format.ts';
+import { COLUMNS, useColumns, type ColumnKey } from '../lib/columns.ts';
 import type { EventsPage, Me } from '../lib/types.ts';
 
 /** The Audit Logs table with its filters, live tail and drawers; shared by the app and the embed. */
-export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { embedded: boolean; eventId: string | null; openEvent: (id: string) => void; closeEvent: () => void }) {
+export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKey }: {
+  embedded: boolean;
+  eventId: string | null;
+  openEvent: (id: string) => void;
+  closeEvent: () => void;
+  /** Whose column choice to remember. */
+  userKey: string;
+}) {
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => readFilters(params), [params]);
   const live = params.get('live') === '1';
@@ -33,6 +42,11 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { em
     else search.delete('live');
     setParams(search, { replace: true });
   };
+
+  const columns = useColumns(userKey);
+  const wide = useMediaQuery('(min-width: 75em)', true, { getInitialValueInEffect: false });
+  const phone = useMediaQuery('(max-width: 48em)', false, { getInitialValueInEffect: false });
+  const layout = phone ? 'cards' : wide ? 'table' : 'scroll';
 
   const query = apiQuery(filters).toString();
   const events = useInfiniteQuery({
@@ -74,6 +88,16 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { em
     return () => observer.disconnect();
   }, [events]);
 
+  // Previous and next in the drawer follow the loaded list; next loads the following page at its end.
+  const index = eventId === null ? -1 : entries.findIndex((e) => e.id === eventId);
+  const neighbour = (step: -1 | 1) => {
+    if (index < 0) return undefined;
+    const other = entries[index + step];
+    if (other) return () => openEvent(other.id);
+    if (step === 1 && events.hasNextPage) return () => void events.fetchNextPage();
+    return undefined;
+  };
+
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
@@ -86,6 +110,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { em
           )}
         </Group>
         <Group gap="sm">
+          {layout !== 'cards' && <ColumnPicker visible={columns.visible} onChange={columns.setVisible} />}
           <Switch label="Live tail" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} />
           {!embedded && (
             <Button variant="default" leftSection={<IconPlugConnected size={16} />} onClick={() => setOtelOpen(true)}>
@@ -106,7 +131,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { em
         </Alert>
       )}
       <Paper withBorder>
-        <EventsTable entries={entries} loading={events.isPending || events.isFetchingNextPage} fresh={fresh} onOpen={(e) => openEvent(e.id)} />
+        <EventsTable entries={entries} loading={events.isPending || events.isFetchingNextPage} fresh={fresh} columns={columns.visible} layout={layout} onOpen={(e) => openEvent(e.id)} />
         {!events.isPending && !events.isError && entries.length === 0 && (
           <Center p="xl">
             <Stack align="center" gap="xs" role="status">
@@ -137,7 +162,16 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent }: { em
         )}
       </Paper>
       {events.isFetching && !events.isPending && live && <Loader size="xs" aria-label="Refreshing" />}
-      <EventDrawer id={eventId} onClose={closeEvent} />
+      <EventDrawer
+        id={eventId}
+        onClose={closeEvent}
+        onPrevious={neighbour(-1)}
+        onNext={neighbour(1)}
+        onFilter={(patch) => {
+          closeEvent();
+          setFilters({ ...filters, ...patch });
+        }}
+      />
       {!embedded && <OtelDrawer opened={otelOpen} onClose={() => setOtelOpen(false)} />}
       <ExportDialog opened={exportOpen} onClose={() => setExportOpen(false)} filters={filters} />
     </Stack>
@@ -160,9 +194,32 @@ export function AuditLogsPage({ me }: { me: Me }) {
   return (
     <AuditLogsView
       embedded={false}
+      userKey={me.user.id}
       eventId={id ?? null}
       openEvent={(eventId) => navigate(`/audit-logs/events/${encodeURIComponent(eventId)}${search}`)}
       closeEvent={() => navigate(`/audit-logs${search}`)}
     />
+  );
+}
+
+/** Which columns the table shows; remembered per user in this browser. */
+function ColumnPicker({ visible, onChange }: { visible: ColumnKey[]; onChange: (keys: ColumnKey[]) => void }) {
+  return (
+    <Popover position="bottom-end" withArrow trapFocus>
+      <Popover.Target>
+        <Button variant="default" leftSection={<IconColumns size={16} />}>
+          Columns
+        </Button>
+      </Popover.Target>
+      <Popover.Dropdown>
+        <Checkbox.Group label="Columns to show" value={visible} onChange={(keys) => onChange(keys as ColumnKey[])}>
+          <Stack gap={6} mt="xs">
+            {COLUMNS.map((c) => (
+              <Checkbox key={c.key} value={c.key} label={c.label} disabled={'required' in c} />
+            ))}
+          </Stack>
+        </Checkbox.Group>
+      </Popover.Dropdown>
+    </Popover>
   );
 }

@@ -32,7 +32,7 @@ export function EmbedPage() {
   };
   return (
     <Box p="md">
-      <AuditLogsView embedded eventId={params.get('event')} openEvent={open} closeEvent={() => open(null)} />
+      <AuditLogsView embedded userKey="embed" eventId={params.get('event')} openEvent={open} closeEvent={() => open(null)} />
     </Box>
   );
 }

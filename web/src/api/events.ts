@@ -1,0 +1,45 @@
+/** The event-browsing API: query keys and hooks, defined once for every component that reads them. */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api } from '../lib/api.ts';
+
+export interface EventType {
+  type: string;
+  category: string;
+}
+
+export type SuggestionField = 'actor' | 'project' | 'target';
+
+/** A filter value (`value`, as GET /v1/events takes it) and what a person reads for it. */
+export interface Suggestion {
+  value: string;
+  label: string;
+  detail?: string;
+}
+
+export const eventKeys = {
+  types: () => ['event-types'] as const,
+  suggestions: (field: SuggestionField, text: string) => ['suggestions', field, text] as const,
+};
+
+/** The built-in catalogue plus every type the organization has used. */
+export function useEventTypes(enabled = true) {
+  return useQuery({
+    queryKey: eventKeys.types(),
+    queryFn: async () => (await api<{ types: EventType[] }>('GET', '/v1/event-types')).types,
+    staleTime: 300_000,
+    enabled,
+  });
+}
+
+/** Recent values of a filter whose value or name contains `text`; the previous answer stays while typing. */
+export function useSuggestions(field: SuggestionField, text: string) {
+  return useQuery({
+    queryKey: eventKeys.suggestions(field, text),
+    queryFn: async () => {
+      const query = new URLSearchParams({ field, q: text, limit: '8' });
+      return (await api<{ suggestions: Suggestion[] }>('GET', `/v1/suggestions?${query}`)).suggestions;
+    },
+    staleTime: 60_000,
+    placeholderData: keepPreviousData,
+  });
+}
