@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openDatabase, type Database } from '../src/db/database.ts';
 import { createServices } from '../src/main.ts';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { startCluster } from '../scripts/pg-cluster.mjs';
 
@@ -66,6 +67,11 @@ export async function openStore(store: BenchStore) {
   const config = loadConfig(store.env, { dataDir: store.dataDir, databaseUrl: store.databaseUrl });
   const database = await openDatabase({ dataDir: store.dataDir, url: store.databaseUrl, sync: config.sqliteSync });
   return { config, database, services: await createServices(database, config) };
+}
+
+/** Moves the organization's alert evaluation to `seq`, as if the evaluator had kept up with the fill. */
+export async function markAlertsCaughtUp(database: Database, orgId: string, seq: number): Promise<void> {
+  await sql`UPDATE alert_state SET evaluated_seq = ${seq} WHERE org_id = ${orgId}`.execute(database.db);
 }
 
 /** Bytes the store occupies: the data dir's files, plus the PostgreSQL database's size. */

@@ -188,6 +188,7 @@ describe('alerts', () => {
     assert.equal(triggered.length, 1);
     assert.equal(triggered[0]!.id, list[0].id);
     assert.deepEqual(triggered[0]!.actor, { id: 'auditum', type: 'system' });
+    assert.equal(triggered[0]!.result, 'warning', 'a fired alert reads as a warning, not a success');
     assert.equal(triggered[0]!.metadata!.count, 5);
   });
 

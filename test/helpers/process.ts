@@ -34,7 +34,7 @@ export function runCliProcess(
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  options: { stdout?: number } = {},
+  options: { stdout?: number; healthTimeoutMs?: number } = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     env: { ...process.env, HOST: '127.0.0.1', AUDITUM_LOG_LEVEL: 'info', ...env },
@@ -44,9 +44,9 @@ export async function startServerProcess(
   child.stdout?.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${env.PORT}`;
-  // Bounded in time as well as in attempts: a server that accepts connections but never answers costs 2 s a try.
-  const deadline = Date.now() + 30_000;
-  for (let attempt = 0; attempt < 150 && Date.now() < deadline; attempt++) {
+  // Bounded in time: a server that accepts connections but never answers costs 2 s a try.
+  const deadline = Date.now() + (options.healthTimeoutMs ?? 30_000);
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${output}`);
     const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ok) return { child, url, output: () => output };

@@ -87,8 +87,8 @@ function TimeCell({ iso }: { iso: string }) {
 const CELLS: Record<ColumnKey, (entry: Entry) => ReactNode> = {
   time: (e) => <TimeCell iso={e.occurred_at} />,
   type: (e) => <TypeBadge entry={e} />,
-  actor: (e) => <ActorCell actor={e.actor} maw={200} />,
-  target: (e) => <TargetCell target={e.target} maw={180} />,
+  actor: (e) => <ActorCell actor={e.actor} maw={170} />,
+  target: (e) => <TargetCell target={e.target} maw={170} />,
   action: (e) => (
     <Text size="sm" lineClamp={2} style={{ wordBreak: 'break-word' }}>
       {e.action ?? '—'}
@@ -99,7 +99,7 @@ const CELLS: Record<ColumnKey, (entry: Entry) => ReactNode> = {
       {e.project ? e.project.name ?? e.project.id : '—'}
     </Text>
   ),
-  ip: (e) => <Text size="sm" ff="monospace" style={{ whiteSpace: 'nowrap' }}>{e.ip ?? '—'}</Text>,
+  ip: (e) => <Text size="xs" ff="monospace" style={{ whiteSpace: 'nowrap' }}>{e.ip ?? '—'}</Text>,
   result: (e) => <ResultBadge result={e.result} />,
 };
 
@@ -170,11 +170,11 @@ export function EventsTable(props: TableProps) {
   if (layout === 'cards') return <EventCards {...props} />;
   const shown = columns.filter((key) => !HAS_VALUE[key] || entries.length === 0 || entries.some(HAS_VALUE[key]!));
   const table = (
-    <Table highlightOnHover verticalSpacing="xs" horizontalSpacing="xs" aria-label="Audit log entries" stickyHeader={layout === 'table'} stickyHeaderOffset={56}>
+    <Table highlightOnHover verticalSpacing="xs" horizontalSpacing={8} aria-label="Audit log entries" stickyHeader={layout === 'table'} stickyHeaderOffset={56}>
       <Table.Thead>
         <Table.Tr>
           {shown.map((key) => (
-            <Table.Th key={key} style={key === 'action' ? { width: '100%', minWidth: 140 } : { whiteSpace: 'nowrap' }}>
+            <Table.Th key={key} style={key === 'action' ? { minWidth: 160 } : { whiteSpace: 'nowrap' }}>
               {label(key)}
             </Table.Th>
           ))}

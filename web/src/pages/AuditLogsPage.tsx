@@ -20,7 +20,8 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
   embedded: boolean;
   eventId: string | null;
   openEvent: (id: string) => void;
-  closeEvent: () => void;
+  /** Closes the drawer; with `search`, the list opens with those parameters instead of the current ones. */
+  closeEvent: (search?: URLSearchParams) => void;
   /** Whose column choice to remember. */
   userKey: string;
 }) {
@@ -30,9 +31,13 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
   const [otelOpen, setOtelOpen] = useState(false);
   const [exportOpen, setExportOpen] = useState(false);
 
-  const setFilters = (next: Filters) => {
+  const listSearch = (next: Filters) => {
     const search = writeFilters(next);
     if (live) search.set('live', '1');
+    return search;
+  };
+  const setFilters = (next: Filters) => {
+    const search = listSearch(next);
     for (const keep of ['event']) if (params.get(keep)) search.set(keep, params.get(keep)!);
     setParams(search, { replace: false });
   };
@@ -164,12 +169,11 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
       {events.isFetching && !events.isPending && live && <Loader size="xs" aria-label="Refreshing" />}
       <EventDrawer
         id={eventId}
-        onClose={closeEvent}
+        onClose={() => closeEvent()}
         onPrevious={neighbour(-1)}
         onNext={neighbour(1)}
         onFilter={(patch) => {
-          closeEvent();
-          setFilters({ ...filters, ...patch });
+          closeEvent(listSearch({ ...filters, ...patch }));
         }}
       />
       {!embedded && <OtelDrawer opened={otelOpen} onClose={() => setOtelOpen(false)} />}
@@ -197,7 +201,7 @@ export function AuditLogsPage({ me }: { me: Me }) {
       userKey={me.user.id}
       eventId={id ?? null}
       openEvent={(eventId) => navigate(`/audit-logs/events/${encodeURIComponent(eventId)}${search}`)}
-      closeEvent={() => navigate(`/audit-logs${search}`)}
+      closeEvent={(next) => navigate(`/audit-logs${next ? `?${next}` : search}`)}
     />
   );
 }

@@ -23,8 +23,8 @@ export function EmbedPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   if (!token) return <Alert color="red" m="md">This embedded view needs a viewer token.</Alert>;
-  const open = (id: string | null) => {
-    const next = new URLSearchParams(params);
+  const open = (id: string | null, search?: URLSearchParams) => {
+    const next = new URLSearchParams(search ?? params);
     next.delete('token');
     if (id) next.set('event', id);
     else next.delete('event');
@@ -32,7 +32,7 @@ export function EmbedPage() {
   };
   return (
     <Box p="md">
-      <AuditLogsView embedded userKey="embed" eventId={params.get('event')} openEvent={open} closeEvent={() => open(null)} />
+      <AuditLogsView embedded userKey="embed" eventId={params.get('event')} openEvent={open} closeEvent={(search) => open(null, search)} />
     </Box>
   );
 }
