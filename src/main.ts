@@ -256,7 +256,11 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   readiness.accepting = true;
   logger.info({ address, dataDir: config.dataDir }, 'auditum listening');
   const setupToken = await services.setup.tokenIfNeeded();
-  if (setupToken) logger.warn({ url: link(`/setup?token=${setupToken}`) }, 'no user exists yet: open this one-time link to create the first organization and its owner');
+  if (setupToken) {
+    const url = link(`/setup?token=${setupToken}`);
+    logger.warn({ url }, 'no user exists yet: open this one-time link to create the first organization and its owner');
+    if (logger.level !== 'silent') process.stderr.write(setupBanner(url));
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -278,4 +282,19 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
       return closing;
     },
   };
+}
+
+/** The first-run link, framed so it stands out among the request logs. */
+function setupBanner(url: string): string {
+  const lines = [
+    'Auditum is ready to be set up.',
+    'Open this one-time link to create the first organization and its owner:',
+    '',
+    `  ${url}`,
+    '',
+    'Each start prints a new link until the first owner exists.',
+  ];
+  const width = Math.max(...lines.map((l) => l.length)) + 4;
+  const rule = `+${'-'.repeat(width - 2)}+`;
+  return ['', rule, ...lines.map((l) => `| ${l.padEnd(width - 4)} |`), rule, ''].join('\n') + '\n';
 }

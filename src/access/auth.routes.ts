@@ -176,6 +176,15 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     },
   });
 
+  app.get('/v1/setup', {
+    schema: {
+      summary: 'Whether first-run setup is pending (no user exists yet); the sign-in page says so',
+      tags: ['auth'],
+      response: { 200: z.object({ pending: z.boolean() }), ...errorResponses },
+    },
+    handler: async () => ({ pending: await deps.setup.pending() }),
+  });
+
   app.post('/v1/setup', {
     schema: {
       summary: 'First run: create the first organization and its owner with the one-time setup token',

@@ -86,7 +86,24 @@ export function createInviteService({ database, users, ttlMs }: { database: Data
     return { orgId: row.org_id, userId: user!.id, email: row.email, role: row.role, inviteId: row.id };
   }
 
-  return { create, list, revoke, accept };
+  /**
+   * What an invitation link is for, shown before its form is filled: the organization, the email,
+   * the role and whether it can still be used. Null for a token that is no invitation.
+   */
+  async function lookup(token: string): Promise<(InviteInfo & { org_name: string; existing_account: boolean }) | null> {
+    const row = await db
+      .selectFrom('invites')
+      .innerJoin('orgs', 'orgs.id', 'invites.org_id')
+      .selectAll('invites')
+      .select('orgs.name as org_name')
+      .where('invites.token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    if (!row) return null;
+    const existing = (await users.byEmail(row.email)) !== undefined;
+    return { ...toInfo(row), org_name: row.org_name, existing_account: existing };
+  }
+
+  return { create, list, revoke, accept, lookup };
 }
 
 export type InviteService = ReturnType<typeof createInviteService>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { accountEmail } from '../events/event.schemas.ts';
-import { ForbiddenError } from '../errors.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
@@ -147,6 +147,24 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
       // No mail transport is assumed: the inviter gets the link; the log gets it only if configured.
       request.log.info({ invite_id: invite.id, email: invite.email, ...(deps.logInviteLinks ? { url } : {}) }, 'invitation created');
       return reply.status(201).send({ invite, url });
+    },
+  });
+
+  app.post('/v1/invites/lookup', {
+    schema: {
+      summary: 'What an invitation link is for (organization, email, role, status), before it is accepted',
+      description: 'The token is the secret in the link; it is sent in the body so it stays out of request logs.',
+      tags,
+      body: z.strictObject({ token: z.string().min(10).max(200) }),
+      response: {
+        200: inviteSchema.extend({ org_name: z.string(), existing_account: z.boolean() }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const found = await invites.lookup(request.body.token);
+      if (!found) throw new NotFoundError('invitation');
+      return found;
     },
   });
 

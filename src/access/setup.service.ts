@@ -34,7 +34,10 @@ export function createSetupService({ database, users, orgs }: { database: Databa
     });
   }
 
-  return { tokenIfNeeded, complete };
+  /** Whether Auditum still waits for its first owner (no user exists). */
+  const pending = async (): Promise<boolean> => (await users.count()) === 0;
+
+  return { tokenIfNeeded, complete, pending };
 }
 
 export type SetupService = ReturnType<typeof createSetupService>;

@@ -78,6 +78,7 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const invitee = await context.newPage();
     await invitee.goto(link);
+    await invitee.getByRole('status').getByText(/You are invited to/).waitFor();
     await invitee.getByLabel('Password').fill('a long enough password');
     await invitee.getByRole('button', { name: 'Accept invitation' }).click();
     await invitee.getByText('Only organization owners and admins can view audit logs').waitFor();
@@ -154,7 +155,7 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     const dialog = page.getByRole('dialog', { name: 'Export Log' });
     await dialog.getByLabel('Export name').fill('Deploys "Q4"');
     await dialog.getByText('CSV', { exact: true }).click();
-    await dialog.getByRole('button', { name: 'Queue Export' }).click();
+    await dialog.getByRole('button', { name: 'Start export' }).click();
     const recent = dialog.getByRole('table', { name: 'Recent exports' });
     await recent.getByText('completed').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: artifactPath('24-export-dialog.png') });

@@ -1,8 +1,8 @@
-import { Center, Loader } from '@mantine/core';
+import { Alert, Button, Center, Loader, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Layout } from './components/Layout.tsx';
-import { api, ApiError, setCsrf } from './lib/api.ts';
+import { api, ApiError, errorMessage, setCsrf } from './lib/api.ts';
 import type { Me } from './lib/types.ts';
 import { AcceptInvitePage, LoginPage, SetupPage } from './pages/AuthPages.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
@@ -41,6 +41,20 @@ function SignedIn() {
     return (
       <Center h="100vh">
         <Loader aria-label="Loading" />
+      </Center>
+    );
+  }
+  if (me.isError) {
+    return (
+      <Center h="100vh" p="md">
+        <Alert color="red" title="Auditum cannot be reached" role="alert" maw={480}>
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm">{errorMessage(me.error)}</Text>
+            <Button size="xs" variant="light" color="red" onClick={() => void me.refetch()} loading={me.isFetching}>
+              Retry
+            </Button>
+          </Stack>
+        </Alert>
       </Center>
     );
   }

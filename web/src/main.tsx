@@ -13,7 +13,14 @@ import { ApiError } from './lib/api.ts';
 const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md', fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', respectReducedMotion: true });
 const queryClient = new QueryClient({
   defaultOptions: {
-    queries: { retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2, refetchOnWindowFocus: false },
+    // Requests are made even when the browser says it is offline (it is often wrong, and a paused
+    // query would show its skeleton forever); each is bounded in time and fails with a message.
+    queries: {
+      networkMode: 'always',
+      retry: (count, error) => !(error instanceof ApiError && error.status > 0 && error.status < 500) && count < 2,
+      refetchOnWindowFocus: false,
+    },
+    mutations: { networkMode: 'always' },
   },
 });
 

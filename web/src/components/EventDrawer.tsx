@@ -166,7 +166,7 @@ export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
               <Field label="Event id"><Mono value={e.id} /></Field>
               <Field label="Organization id"><Mono value={e.org_id} /></Field>
               <Field label="Actor id"><Mono value={e.actor.id} /></Field>
-              <Field label="Sequence number"><Mono value={e.seq} /></Field>
+              <Field label="Position in the chain (seq)"><Mono value={e.seq} /></Field>
               <Field label="Hash"><Mono value={e.hash} /></Field>
               <Field label="Previous hash"><Mono value={e.prev_hash} /></Field>
               <Field label="Received"><Text size="sm">{formatUtc(e.received_at)}</Text></Field>

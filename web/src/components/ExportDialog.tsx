@@ -162,7 +162,7 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
         {queue.isError && <Alert color="red" role="alert">{errorMessage(queue.error)}</Alert>}
         {queue.isSuccess && <Alert color="teal">Export queued. It runs in the background; download it below when it is completed.</Alert>}
         <Group justify="flex-end">
-          <Button onClick={() => queue.mutate()} loading={queue.isPending} disabled={!name.trim() || customIncomplete}>Queue Export</Button>
+          <Button onClick={() => queue.mutate()} loading={queue.isPending} disabled={!name.trim() || customIncomplete}>Start export</Button>
         </Group>
         {jobs.isError && <Alert color="red">{errorMessage(jobs.error)}</Alert>}
         {jobs.data && jobs.data.length > 0 && (

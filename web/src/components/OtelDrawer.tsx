@@ -2,8 +2,9 @@ import { ActionIcon, Alert, Button, Drawer, Group, NumberInput, SegmentedControl
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, ApiError, errorMessage } from '../lib/api.ts';
-import { formatLocalFull } from '../lib/format.ts';
+import { api, ApiError } from '../lib/api.ts';
+import { useFormErrors } from '../lib/form-errors.ts';
+import { formatLocalFull, plainDeliveryError } from '../lib/format.ts';
 
 interface OtelView {
   endpoint_url: string;
@@ -18,6 +19,12 @@ interface OtelView {
     pending: number;
   };
 }
+
+const OTEL_FIELDS = ['endpoint_url', 'headers', 'max_batch_size', 'protocol'] as const;
+type OtelField = (typeof OTEL_FIELDS)[number];
+const OTEL_WORDS: Partial<Record<OtelField, string>> = {
+  max_batch_size: 'The batch size is a whole number from 1 to 1000.',
+};
 
 /** "Configure OTEL Export": destination, headers (write-only), batch size, protocol, status and a test record. */
 export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () => void }) {
@@ -49,12 +56,26 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
     setEnabled(current.data.enabled);
   }, [current.data]);
 
+  const errors = useFormErrors(OTEL_FIELDS, OTEL_WORDS);
+  const headerMap = () => Object.fromEntries(headers.filter((h) => h.name).map((h) => [h.name, h.value]));
   const save = useMutation({
-    mutationFn: () =>
-      api('PUT', '/v1/otel-export', { endpoint_url: url, headers: Object.fromEntries(headers.filter((h) => h.name).map((h) => [h.name, h.value])), max_batch_size: Number(batch), protocol, enabled }),
+    mutationFn: () => api('PUT', '/v1/otel-export', { endpoint_url: url, headers: headerMap(), max_batch_size: Number(batch), protocol, enabled }),
+    onMutate: () => errors.reset(),
+    onError: (error) => errors.show(error),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['otel-export'] }),
   });
-  const test = useMutation({ mutationFn: () => api<{ ok: boolean; http_status: number | null; message: string | null }>('POST', '/v1/otel-export/test') });
+  // The test sends the form's values, saved or not (masked header values stand for the stored ones).
+  const test = useMutation({
+    mutationFn: () => api<{ ok: boolean; http_status: number | null; message: string | null }>('POST', '/v1/otel-export/test', { endpoint_url: url, headers: headerMap(), protocol }),
+    onMutate: () => errors.reset(),
+    onError: (error) => errors.show(error),
+  });
+  /** A change to a field clears what was said about it, and the outcome of the last save or test. */
+  const changed = (name: OtelField) => {
+    errors.clear(name);
+    save.reset();
+    test.reset();
+  };
   const status = current.data?.status;
 
   return (
@@ -62,7 +83,7 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
       <Stack>
         {status?.last_error && status.state === 'failing' && (
           <Alert color="red" title="Export is failing" role="alert">
-            {formatLocalFull(status.last_error.at)}: {status.last_error.http_status ? `HTTP ${status.last_error.http_status}` : 'network error'} · {status.last_error.message}
+            {formatLocalFull(status.last_error.at)}: {status.last_error.http_status ? `HTTP ${status.last_error.http_status}` : 'network error'} · {plainDeliveryError(status.last_error.message)}
           </Alert>
         )}
         {status && status.state !== 'failing' && (
@@ -74,34 +95,34 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
         <Text size="sm" c="dimmed">
           Every new audit entry is sent to your OpenTelemetry backend as an OTLP log record.
         </Text>
-        <TextInput label="Endpoint URL" placeholder="https://collector.example.com:4318/v1/logs" value={url} onChange={(e) => setUrl(e.currentTarget.value)} required />
+        <TextInput label="Endpoint URL" placeholder="https://collector.example.com:4318/v1/logs" value={url} onChange={(e) => (changed('endpoint_url'), setUrl(e.currentTarget.value))} required error={errors.fields.endpoint_url} />
         <Stack gap={6}>
           <Text size="sm" fw={500}>Headers</Text>
           {headers.map((h, i) => (
             <Group key={i} gap="xs" wrap="nowrap">
-              <TextInput aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => setHeaders(headers.map((x, j) => (j === i ? { ...x, name: e.currentTarget.value } : x)))} style={{ flex: 1 }} />
-              <TextInput aria-label={`Header ${i + 1} value`} placeholder="value (write-only)" value={h.value} onChange={(e) => setHeaders(headers.map((x, j) => (j === i ? { ...x, value: e.currentTarget.value } : x)))} style={{ flex: 1 }} />
+              <TextInput aria-label={`Header ${i + 1} name`} placeholder="Authorization" value={h.name} onChange={(e) => (changed('headers'), setHeaders(headers.map((x, j) => (j === i ? { ...x, name: e.currentTarget.value } : x))))} style={{ flex: 1 }} />
+              <TextInput aria-label={`Header ${i + 1} value`} placeholder="value (write-only)" value={h.value} onChange={(e) => (changed('headers'), setHeaders(headers.map((x, j) => (j === i ? { ...x, value: e.currentTarget.value } : x))))} style={{ flex: 1 }} />
               <ActionIcon variant="subtle" color="red" aria-label={`Remove header ${i + 1}`} onClick={() => setHeaders(headers.filter((_, j) => j !== i))}>
                 <IconTrash size={16} />
               </ActionIcon>
             </Group>
           ))}
+          {errors.fields.headers && <Text size="sm" c="red" role="alert">{errors.fields.headers}</Text>}
           <Button variant="subtle" size="xs" leftSection={<IconPlus size={14} />} onClick={() => setHeaders([...headers, { name: '', value: '' }])} w="fit-content">
             Add header
           </Button>
         </Stack>
-        <NumberInput label="Max batch size" min={1} max={1000} value={batch} onChange={setBatch} />
+        <NumberInput label="Max batch size" min={1} max={1000} value={batch} onChange={(v) => (changed('max_batch_size'), setBatch(v))} error={errors.fields.max_batch_size} />
         <Stack gap={4}>
           <Text size="sm" fw={500}>Protocol</Text>
           <SegmentedControl value={protocol} onChange={(v) => setProtocol(v as typeof protocol)} data={[{ value: 'http/protobuf', label: 'HTTP/protobuf' }, { value: 'http/json', label: 'HTTP/JSON' }]} />
         </Stack>
         <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-        {save.isError && <Alert color="red" role="alert">{errorMessage(save.error)}</Alert>}
+        {errors.general && <Alert color="red" role="alert">{errors.general}</Alert>}
         {save.isSuccess && <Alert color="teal">Saved.</Alert>}
-        {test.data && <Alert color={test.data.ok ? 'teal' : 'red'}>{test.data.ok ? 'Test record delivered.' : `Test failed: ${test.data.http_status ? `HTTP ${test.data.http_status} ` : ''}${test.data.message ?? ''}`}</Alert>}
-        {test.isError && <Alert color="red">{errorMessage(test.error)}</Alert>}
+        {test.data && <Alert color={test.data.ok ? 'teal' : 'red'}>{test.data.ok ? 'Test record delivered.' : `Test failed: ${test.data.http_status ? `HTTP ${test.data.http_status} ` : ''}${plainDeliveryError(test.data.message)}`}</Alert>}
         <Group justify="space-between">
-          <Button variant="default" onClick={() => test.mutate()} loading={test.isPending} disabled={!current.data}>
+          <Button variant="default" onClick={() => test.mutate()} loading={test.isPending} disabled={!url.trim()}>
             Send test record
           </Button>
           <Button onClick={() => save.mutate()} loading={save.isPending}>

@@ -27,12 +27,27 @@ export class ApiError extends Error {
   }
 }
 
+/** How long a request may take before the page says the server cannot be reached. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+/** fetch, bounded in time; a network failure or timeout becomes an ApiError with status 0 and plain words. */
+async function send(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
+    throw new ApiError(0, 'network', timedOut
+      ? `The server did not answer within ${REQUEST_TIMEOUT_MS / 1000} seconds. Check your connection, then retry.`
+      : 'Could not reach the Auditum server: the network or the server is down. Check your connection, then retry.');
+  }
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   else if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const response = await send(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let parsed: any = null;
@@ -53,7 +68,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
  * with the Authorization header and saved from a blob, named as the server's Content-Disposition says.
  */
 export async function downloadWithToken(path: string, fallbackName: string): Promise<void> {
-  const response = await fetch(path, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, credentials: 'same-origin' });
+  const response = await send(path, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, credentials: 'same-origin' });
   if (!response.ok) {
     const parsed = await response.json().catch(() => null);
     throw new ApiError(response.status, parsed?.error?.code ?? 'error', parsed?.error?.message ?? `download failed (${response.status})`);

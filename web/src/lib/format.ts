@@ -35,3 +35,18 @@ export const ACTOR_TAGS: Record<string, string> = { api_key: 'API key', oauth2_c
 
 export const formatCount = (count: { value: number; capped: boolean }) =>
   `${count.value.toLocaleString()}${count.capped ? '+' : ''} ${count.value === 1 && !count.capped ? 'event' : 'events'}`;
+
+const NETWORK_WORDS: Array<[RegExp, string]> = [
+  [/ECONNREFUSED/, 'The receiver refused the connection: nothing is listening at that address and port.'],
+  [/ENOTFOUND|EAI_AGAIN/, 'The host name could not be found.'],
+  [/ETIMEDOUT|timed? ?out|aborted/i, 'The receiver did not answer in time.'],
+  [/ECONNRESET|socket hang up/i, 'The receiver closed the connection before answering.'],
+  [/certificate|self[- ]signed|CERT_/i, "The receiver's TLS certificate is not trusted."],
+];
+
+/** A delivery error in plain words, with the technical message kept beside it. */
+export function plainDeliveryError(message: string | null | undefined): string {
+  if (!message) return '';
+  const words = NETWORK_WORDS.find(([pattern]) => pattern.test(message))?.[1];
+  return words ? `${words} (${message})` : message;
+}

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Paper, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { AlertRuleForm, type RuleDraft } from '../components/AlertRuleForm.tsx';
@@ -47,7 +47,11 @@ function RulesPanel() {
             {rules.data?.rules.map((r) => (
               <Table.Tr key={r.id}>
                 <Table.Td><Switch checked={r.enabled} onChange={() => toggle.mutate(r)} aria-label={`${r.enabled ? 'Disable' : 'Enable'} ${r.name}`} /></Table.Td>
-                <Table.Td><Group gap={6}><Text size="sm" fw={500}>{r.name}</Text>{r.builtin && <Badge size="xs" variant="light">built-in</Badge>}</Group></Table.Td>
+                <Table.Td><Group gap={6}><Text size="sm" fw={500}>{r.name}</Text>{r.builtin && (
+                  <Tooltip label="One of the rules every organization starts with; you can change or turn it off." withArrow>
+                    <Badge size="xs" variant="light" color="gray" tt="none">default rule</Badge>
+                  </Tooltip>
+                )}</Group></Table.Td>
                 <Table.Td><Text size="sm">{filterSummary(r)}</Text></Table.Td>
                 <Table.Td><Text size="sm">{describeCondition(r.condition)}</Text></Table.Td>
                 <Table.Td><Text size="sm">{r.cooldown_minutes} min</Text></Table.Td>

@@ -132,7 +132,12 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
       </Paper>
       {events.isError && (
         <Alert color="red" title="Could not load the audit log" role="alert">
-          {errorMessage(events.error)}
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm">{errorMessage(events.error)}</Text>
+            <Button size="xs" variant="light" color="red" onClick={() => void events.refetch()} loading={events.isFetching}>
+              Retry
+            </Button>
+          </Stack>
         </Alert>
       )}
       <Paper withBorder>

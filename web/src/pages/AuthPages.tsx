@@ -1,8 +1,9 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, errorMessage, setCsrf } from '../lib/api.ts';
+import { slugFrom, useFormErrors } from '../lib/form-errors.ts';
 import type { Me } from '../lib/types.ts';
 
 function Card({ title, children }: { title: string; children: ReactNode }) {
@@ -19,7 +20,7 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
 }
 
 /** Submits a form to the API; on success stores the session's CSRF token and goes on. */
-function useAuthSubmit(path: string) {
+function useAuthSubmit(path: string, onError?: (error: unknown) => void) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const navigate = useNavigate();
@@ -36,7 +37,8 @@ function useAuthSubmit(path: string) {
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (caught) {
-      setError(errorMessage(caught));
+      if (onError) onError(caught);
+      else setError(errorMessage(caught));
     } finally {
       setBusy(false);
     }
@@ -48,8 +50,16 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { error, busy, submit } = useAuthSubmit('/v1/auth/login');
+  const setup = useQuery({ queryKey: ['setup-pending'], queryFn: () => api<{ pending: boolean }>('GET', '/v1/setup'), staleTime: 10_000 });
   return (
     <Card title="Sign in to Auditum">
+      {setup.data?.pending && (
+        <Alert color="indigo" title="Setup is pending" role="status">
+          Nobody can sign in yet: Auditum waits for its first owner. When the server started it printed a one-time
+          setup link in its console (a framed box, &ldquo;Auditum is ready to be set up&rdquo;, and the log line
+          &ldquo;no user exists yet&rdquo;). Open that link to create the organization and its owner.
+        </Alert>
+      )}
       <form onSubmit={(e) => submit(e, { email, password })}>
         <Stack>
           <TextInput label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
@@ -64,22 +74,42 @@ export function LoginPage() {
   );
 }
 
+const SETUP_FIELDS = ['org_name', 'org_slug', 'name', 'email', 'password', 'token'] as const;
+type SetupField = (typeof SETUP_FIELDS)[number];
+const SETUP_WORDS: Partial<Record<SetupField, string>> = {
+  org_slug: "The organization's short name may use a-z, 0-9 and - (not at the start or end), up to 63 characters.",
+  email: 'Enter an email address such as you@example.com.',
+  password: 'Choose a password of at least 10 characters.',
+};
+
 export function SetupPage() {
   const [params] = useSearchParams();
   const [form, setForm] = useState({ org_slug: '', org_name: '', email: '', password: '', name: '' });
-  const { error, busy, submit } = useAuthSubmit('/v1/setup');
-  const field = (key: keyof typeof form) => ({ value: form[key], onChange: (e: { currentTarget: { value: string } }) => setForm({ ...form, [key]: e.currentTarget.value }) });
+  // The short name follows the organization's name until the user edits it.
+  const [slugEdited, setSlugEdited] = useState(false);
+  const errors = useFormErrors(SETUP_FIELDS, SETUP_WORDS);
+  const { busy, submit } = useAuthSubmit('/v1/setup', errors.show);
+  const field = (key: keyof typeof form) => ({
+    value: form[key],
+    error: errors.fields[key],
+    onChange: (e: { currentTarget: { value: string } }) => {
+      const value = e.currentTarget.value;
+      errors.clear(key);
+      if (key === 'org_slug') setSlugEdited(value !== '');
+      setForm((f) => ({ ...f, [key]: value, ...(key === 'org_name' && !slugEdited ? { org_slug: slugFrom(value) } : {}) }));
+    },
+  });
   return (
     <Card title="Set up Auditum">
       <Text c="dimmed" size="sm">Create the first organization and its owner.</Text>
-      <form onSubmit={(e) => submit(e, { token: params.get('token') ?? '', ...form, org_name: form.org_name || undefined, name: form.name || undefined })}>
+      <form noValidate onSubmit={(e) => submit(e, { token: params.get('token') ?? '', ...form, org_name: form.org_name || undefined, name: form.name || undefined })}>
         <Stack>
           <TextInput label="Organization name" {...field('org_name')} />
-          <TextInput label="Organization slug" description="lowercase letters, digits and hyphens" required {...field('org_slug')} />
+          <TextInput label="Organization short name" description="Used in URLs and to sign in: a-z, 0-9 and -" required {...field('org_slug')} />
           <TextInput label="Your name" {...field('name')} />
           <TextInput label="Email" type="email" required {...field('email')} />
-          <PasswordInput label="Password" description="at least 10 characters" required {...field('password')} />
-          {error && <Alert color="red" role="alert">{error}</Alert>}
+          <PasswordInput label="Password" description="At least 10 characters" required {...field('password')} />
+          {(errors.general || errors.fields.token) && <Alert color="red" role="alert">{errors.fields.token ?? errors.general}</Alert>}
           <Button type="submit" loading={busy}>
             Create organization
           </Button>
@@ -94,8 +124,33 @@ export function AcceptInvitePage() {
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
   const { error, busy, submit } = useAuthSubmit('/v1/invites/accept');
+  const token = params.get('token') ?? '';
+  const invite = useQuery({
+    queryKey: ['invite', token],
+    queryFn: () => api<{ org_name: string; email: string; role: string; status: string; expires_at: string; existing_account: boolean }>('POST', '/v1/invites/lookup', { token }),
+    enabled: token !== '',
+    retry: false,
+  });
+  const spent = invite.isError || (invite.data && invite.data.status !== 'pending');
+  if (spent) {
+    const status = invite.data?.status;
+    return (
+      <Card title="Join your team on Auditum">
+        <Alert color="red" role="alert" title="This invitation link cannot be used">
+          {status === 'accepted' ? 'It was already accepted: sign in instead.' : status === 'expired' ? 'It has expired.' : status === 'revoked' ? 'It was revoked.' : 'It is not a valid invitation.'}{' '}
+          Ask an admin of the organization for a new invitation.
+        </Alert>
+      </Card>
+    );
+  }
   return (
     <Card title="Join your team on Auditum">
+      {invite.data && (
+        <Text size="sm" role="status">
+          You are invited to <b>{invite.data.org_name}</b> as <b>{invite.data.role}</b>, with the email <b>{invite.data.email}</b>.
+          {invite.data.existing_account ? ' You already have an account: enter its password.' : ''}
+        </Text>
+      )}
       <form onSubmit={(e) => submit(e, { token: params.get('token') ?? '', password, name: name || undefined })}>
         <Stack>
           <TextInput label="Your name" value={name} onChange={(e) => setName(e.currentTarget.value)} />

@@ -114,7 +114,7 @@ export function OauthClientsPage(_props: { me: Me }) {
               <Table.Td><Text ff="monospace" size="sm">{c.client_id}</Text></Table.Td>
               <Table.Td><Group gap={4}>{c.scopes.map((s) => <Badge key={s} variant="light" size="sm">{s}</Badge>)}</Group></Table.Td>
               <Table.Td><Badge color={c.revoked_at ? 'gray' : 'teal'} variant="light">{c.revoked_at ? 'revoked' : 'active'}</Badge></Table.Td>
-              <Table.Td>{!c.revoked_at && <Button size="xs" color="red" variant="light" onClick={() => revoke.mutate(c.client_id)}>Revoke</Button>}</Table.Td>
+              <Table.Td>{!c.revoked_at && <Button size="xs" color="red" variant="light" onClick={() => window.confirm(`Revoke ${c.name}? Tokens it holds stop working at once.`) && revoke.mutate(c.client_id)}>Revoke</Button>}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

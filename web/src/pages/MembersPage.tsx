@@ -23,6 +23,7 @@ export function MembersPage({ me }: { me: Me }) {
     onSuccess: (res) => {
       setLink(res.url);
       setEmail('');
+      setRole('member');
       void refresh();
     },
   });
@@ -55,7 +56,7 @@ export function MembersPage({ me }: { me: Me }) {
                 <Table.Td><Text size="sm">{m.email}</Text>{m.name && <Text size="xs" c="dimmed">{m.name}</Text>}</Table.Td>
                 <Table.Td>
                   {owner ? (
-                    <Select aria-label={`Role of ${m.email}`} data={ROLE_OPTIONS} value={m.role} allowDeselect={false} w={130} onChange={(v) => v && v !== m.role && change.mutate({ userId: m.user_id, body: { role: v } })} />
+                    <Select aria-label={`Role of ${m.email}`} data={ROLE_OPTIONS} value={m.role} allowDeselect={false} w={130} onChange={(v) => v && v !== m.role && (v === 'member' || window.confirm(`Make ${m.email} ${v === 'owner' ? 'an owner' : 'an admin'}? They will see the whole audit log${v === 'owner' ? ' and manage everything' : ''}.`)) && change.mutate({ userId: m.user_id, body: { role: v } })} />
                   ) : (
                     <Badge variant="light">{m.role}</Badge>
                   )}
@@ -79,13 +80,15 @@ export function MembersPage({ me }: { me: Me }) {
       </Table.ScrollContainer>
       <Title order={3}>Invitations</Title>
       <Table aria-label="Invitations">
+        <Table.Thead><Table.Tr><Table.Th>Email</Table.Th><Table.Th>Role</Table.Th><Table.Th>Status</Table.Th><Table.Th>Expires</Table.Th><Table.Th /></Table.Tr></Table.Thead>
         <Table.Tbody>
           {invites.data?.invites.map((i) => (
             <Table.Tr key={i.id}>
               <Table.Td>{i.email}</Table.Td>
               <Table.Td>{i.role}</Table.Td>
               <Table.Td><Badge variant="light" color={i.status === 'pending' ? 'blue' : 'gray'}>{i.status}</Badge></Table.Td>
-              <Table.Td>{i.status === 'pending' && <Button size="xs" variant="subtle" color="red" onClick={() => revoke.mutate(i.id)}>Revoke</Button>}</Table.Td>
+              <Table.Td><Text size="sm">{formatLocal(i.expires_at)}</Text></Table.Td>
+              <Table.Td>{i.status === 'pending' && <Button size="xs" variant="subtle" color="red" onClick={() => window.confirm(`Revoke the invitation of ${i.email}?`) && revoke.mutate(i.id)}>Revoke</Button>}</Table.Td>
             </Table.Tr>
           ))}
           {invites.data?.invites.length === 0 && <Table.Tr><Table.Td><Text size="sm" c="dimmed">No invitations.</Text></Table.Td></Table.Tr>}

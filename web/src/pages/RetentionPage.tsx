@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, NumberInput, Paper, Stack, Switch, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, NumberInput, Paper, Stack, Switch, Text, Title, Tooltip } from '@mantine/core';
 import { IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -61,7 +61,7 @@ export function RetentionPage({ me }: { me: Me }) {
             <Switch label="Keep entries forever" checked={forever} disabled={!owner} onChange={(e) => setForever(e.currentTarget.checked)} />
             <NumberInput
               label="Retention period (days)"
-              description="Entries older than this are purged by the daily job; the chain stays verifiable from the retention anchor."
+              description="Entries older than this are removed by a daily job. The chain still verifies: Auditum keeps the hash of the last removed entry (the retention anchor) as the new starting point."
               min={1}
               max={36500}
               value={forever ? '' : days}
@@ -95,8 +95,13 @@ export function RetentionPage({ me }: { me: Me }) {
           </Text>
           {checkpoints.data?.latest ? (
             <Text size="sm">
-              Latest signed checkpoint: {checkpoints.data.latest.tree_size.toLocaleString()} entries, signed {formatLocalFull(checkpoints.data.latest.created_at)} (key{' '}
-              <Text span ff="monospace">{checkpoints.data.latest.key_id}</Text>).
+              Latest signed checkpoint: {checkpoints.data.latest.tree_size.toLocaleString()} entries, signed {formatLocalFull(checkpoints.data.latest.created_at)}{' '}
+              <Tooltip label="The id of the signing key: the README shows how to fetch its public key and check a checkpoint yourself." withArrow multiline w={280}>
+                <Text span c="dimmed">
+                  (signing key <Text span ff="monospace">{checkpoints.data.latest.key_id}</Text>)
+                </Text>
+              </Tooltip>
+              .
             </Text>
           ) : (
             <Text size="sm">No signed checkpoint yet.</Text>
