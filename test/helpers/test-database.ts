@@ -119,7 +119,16 @@ export async function failEntriesOfType(target: { dataDir: string; databaseUrl?:
     await raw.run(`CREATE TRIGGER ${name} BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION ${name}()`);
   }
   return async () => {
-    await raw.run(target.databaseUrl ? `DROP TRIGGER ${name} ON events` : `DROP TRIGGER ${name}`);
+    // DROP TRIGGER locks the events table and its partitions one by one, so it can deadlock with
+    // the server's background reads on PostgreSQL; the database aborts one side, and we try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await raw.run(target.databaseUrl ? `DROP TRIGGER ${name} ON events` : `DROP TRIGGER ${name}`);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      }
+    }
     if (target.databaseUrl) await raw.run(`DROP FUNCTION ${name}()`);
     await raw.close();
   };
