@@ -1,8 +1,9 @@
-import { Alert, Button, Center, Loader, Stack, Text } from '@mantine/core';
+import { Center, Loader } from '@mantine/core';
+import { RetryAlert } from './components/RetryAlert.tsx';
 import { useQuery } from '@tanstack/react-query';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Layout } from './components/Layout.tsx';
-import { api, ApiError, errorMessage, setCsrf } from './lib/api.ts';
+import { api, ApiError, setCsrf } from './lib/api.ts';
 import type { Me } from './lib/types.ts';
 import { AcceptInvitePage, LoginPage, SetupPage } from './pages/AuthPages.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
@@ -47,14 +48,7 @@ function SignedIn() {
   if (me.isError) {
     return (
       <Center h="100vh" p="md">
-        <Alert color="red" title="Auditum cannot be reached" role="alert" maw={480}>
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorMessage(me.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void me.refetch()} loading={me.isFetching}>
-              Retry
-            </Button>
-          </Stack>
-        </Alert>
+        <RetryAlert title="Auditum cannot be reached" error={me.error} retrying={me.isFetching} onRetry={() => void me.refetch()} />
       </Center>
     );
   }

@@ -5,6 +5,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { EventDrawer } from '../components/EventDrawer.tsx';
+import { RetryAlert } from '../components/RetryAlert.tsx';
 import { EventsTable } from '../components/EventsTable.tsx';
 import { ExportDialog } from '../components/ExportDialog.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
@@ -131,14 +132,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
         <FiltersBar filters={filters} onChange={setFilters} />
       </Paper>
       {events.isError && (
-        <Alert color="red" title="Could not load the audit log" role="alert">
-          <Stack gap="xs" align="flex-start">
-            <Text size="sm">{errorMessage(events.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void events.refetch()} loading={events.isFetching}>
-              Retry
-            </Button>
-          </Stack>
-        </Alert>
+        <RetryAlert title="Could not load the audit log" error={events.error} retrying={events.isFetching} onRetry={() => void events.refetch()} />
       )}
       <Paper withBorder>
         <EventsTable entries={entries} loading={events.isPending || events.isFetchingNextPage} fresh={fresh} columns={columns.visible} layout={layout} onOpen={(e) => openEvent(e.id)} />
