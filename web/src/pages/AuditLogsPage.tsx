@@ -10,7 +10,7 @@ import { EventsTable } from '../components/EventsTable.tsx';
 import { ExportDialog } from '../components/ExportDialog.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { OtelDrawer } from '../components/OtelDrawer.tsx';
-import { api, errorMessage } from '../lib/api.ts';
+import { api } from '../lib/api.ts';
 import { apiQuery, describeFilters, EMPTY_FILTERS, readFilters, writeFilters, type Filters } from '../lib/filters.ts';
 import { formatCount } from '../lib/format.ts';
 import { COLUMNS, useColumns, type ColumnKey } from '../lib/columns.ts';
