@@ -8,6 +8,7 @@ export const DEFAULT_RULES: Record<string, CreateRuleInput> = {
     condition: { type: 'threshold', count: 5, window_minutes: 10, group_by: ['actor', 'ip'] },
     cooldown_minutes: 15,
     enabled: true,
+    severity: 'high',
   },
   api_key_created: {
     name: 'New API key',
@@ -15,6 +16,7 @@ export const DEFAULT_RULES: Record<string, CreateRuleInput> = {
     condition: { type: 'any', group_by: ['target'] },
     cooldown_minutes: 15,
     enabled: true,
+    severity: 'low',
   },
   privileged_role: {
     name: 'Someone was made owner or admin',
@@ -22,13 +24,16 @@ export const DEFAULT_RULES: Record<string, CreateRuleInput> = {
     condition: { type: 'any', group_by: ['target'] },
     cooldown_minutes: 15,
     enabled: true,
+    severity: 'high',
   },
   sso_changed: {
     name: 'SSO settings changed',
-    filter: { type: ['oidc.configured', 'sso.*'] },
+    // Settings changes only: sso.login is a sign-in, not a change.
+    filter: { type: ['oidc.configured', 'sso.configured', 'sso.enabled', 'sso.disabled'] },
     condition: { type: 'any', group_by: [] },
     cooldown_minutes: 15,
     enabled: true,
+    severity: 'high',
   },
   denied_burst: {
     name: 'Repeated denied actions',
@@ -36,5 +41,6 @@ export const DEFAULT_RULES: Record<string, CreateRuleInput> = {
     condition: { type: 'threshold', count: 10, window_minutes: 5, group_by: ['actor'] },
     cooldown_minutes: 15,
     enabled: true,
+    severity: 'medium',
   },
 };

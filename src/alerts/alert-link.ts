@@ -10,7 +10,7 @@ import type { RuleFilter } from './alert-rule.schemas.ts';
 export function alertLink(filter: RuleFilter, group: Group, windowStart: number, windowEnd: number): string {
   const params = new URLSearchParams();
   for (const t of filter.type ?? []) params.append('type', t);
-  const actor = group.by === 'actor' ? group.value : filter.actor;
+  const actor = group.by === 'actor' ? group.filterValue : filter.actor;
   if (actor) params.set('actor', actor);
   const target = group.by === 'target' ? group.value : filter.target_id ? (filter.target_type ? `${filter.target_type}:${filter.target_id}` : filter.target_id) : undefined;
   if (target) params.set('target', target);

@@ -48,12 +48,17 @@ export type Condition = z.output<typeof conditionSchema>;
 
 export const DEFAULT_COOLDOWN_MINUTES = 15;
 
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+const severitySchema = z.enum(SEVERITIES).describe('how urgent an alert of this rule is; copied onto each alert it fires');
+
 export const createRuleSchema = z.strictObject({
   name: z.string().trim().pipe(singleLineText(200)),
   filter: ruleFilterSchema.prefault({}),
   condition: conditionSchema,
   cooldown_minutes: z.number().int().min(0).max(7 * 24 * 60).default(DEFAULT_COOLDOWN_MINUTES).describe('after an alert, further matches of the same rule and group are counted on it instead of alerting again'),
   enabled: z.boolean().default(true),
+  severity: severitySchema.default('medium'),
 });
 export type CreateRule = z.output<typeof createRuleSchema>;
 export type CreateRuleInput = z.input<typeof createRuleSchema>;
@@ -65,6 +70,7 @@ export const patchRuleSchema = z
     condition: conditionSchema.optional(),
     cooldown_minutes: z.number().int().min(0).max(7 * 24 * 60).optional(),
     enabled: z.boolean().optional(),
+    severity: severitySchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one field');
 export type PatchRule = z.output<typeof patchRuleSchema>;
@@ -77,6 +83,7 @@ export const ruleViewSchema = z.object({
   condition: z.record(z.string(), z.unknown()),
   cooldown_minutes: z.number().int(),
   enabled: z.boolean(),
+  severity: z.enum(SEVERITIES),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -86,10 +93,20 @@ export const ruleParams = z.object({ id: z.string().min(1).max(64) });
 
 export const ALERT_STATUSES = ['open', 'acknowledged'] as const;
 
+const alertGroupSchema = z.object({
+  by: z.enum(GROUP_BY),
+  value: z.string(),
+  label: z.string().nullable().describe('"Dana Smith <dana@example.com>" for an actor, the name of a target; null when unnamed'),
+});
+export type AlertGroup = z.infer<typeof alertGroupSchema>;
+
 export const alertViewSchema = z.object({
   id: z.string(),
   rule: z.object({ id: z.string(), name: z.string() }),
   group_key: z.string().nullable().describe('e.g. "actor:user-1" or "ip:10.0.0.1"; null when the rule does not group'),
+  group: alertGroupSchema.nullable().describe('the group with its name as the entries gave it; null when the rule does not group'),
+  related: z.array(alertGroupSchema).describe('other groups the same incident raised, counted on this alert instead of alerting again'),
+  severity: z.enum(SEVERITIES),
   count: z.number().int(),
   suppressed: z.number().int().describe('matches during the cooldown after this alert, counted here instead of alerting again'),
   window: z.object({ start: z.string(), end: z.string(), minutes: z.number().int().nullable() }),

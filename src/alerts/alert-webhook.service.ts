@@ -1,3 +1,4 @@
+import { relatedOf } from './alert-incident.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { SecretBox } from '../access/secret-box.ts';
@@ -38,6 +39,9 @@ export function webhookPayload(alert: AlertRow, org: { id: string; slug: string 
     org: { id: org.id, slug: org.slug },
     rule: { id: alert.rule_id, name: alert.rule_name },
     group_key: alert.group_by && alert.group_value !== null ? `${alert.group_by}:${alert.group_value}` : null,
+    group_label: alert.group_label,
+    related: relatedOf(alert),
+    severity: alert.severity,
     count: alert.count,
     window: { start: iso(alert.window_start), end: iso(alert.window_end), minutes: alert.window_minutes },
     first_entry_id: alert.first_entry_id,

@@ -6,6 +6,7 @@ import type { EventStore } from '../events/event-store.ts';
 import type { OrgService } from '../orgs/org.service.ts';
 import { addMatch, isIdle, type RuleSpec, type WindowState } from './alert-evaluator.ts';
 import { alertLink } from './alert-link.ts';
+import { addRelated, incidentOf } from './alert-incident.ts';
 import type { AlertRepo, AlertRow, RuleRow, WindowRow } from './alert.repo.ts';
 import { conditionSchema, ruleFilterSchema, type Condition, type RuleFilter } from './alert-rule.schemas.ts';
 import type { AlertService } from './alert.service.ts';
@@ -140,7 +141,8 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     if (entries.length === 0) return false;
     const rules = rulesOf(await repo.rules(orgId));
     // Match first, then load only the window states this batch touches.
-    const hits: Array<{ entry: (typeof entries)[number]; at: number; rule: CompiledRule; group: Group }> = [];
+    type Hit = { entry: (typeof entries)[number]; at: number; rule: CompiledRule; group: Group; keys: Set<string> };
+    const hits: Hit[] = [];
     let newestAt = Number.NEGATIVE_INFINITY;
     for (const entry of entries) {
       if (OWN_TYPES.has(entry.type)) continue;
@@ -148,7 +150,9 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
       newestAt = Math.max(newestAt, at);
       for (const rule of rules) {
         if (!rule.matches(entry)) continue;
-        for (const group of groupsOf(entry, rule.condition.group_by)) hits.push({ entry, at, rule, group });
+        const groups = groupsOf(entry, rule.condition.group_by);
+        const keys = new Set(groups.map((g) => g.key));
+        for (const group of groups) hits.push({ entry, at, rule, group, keys });
       }
     }
     const windows = new Map<string, WindowRow>();
@@ -156,14 +160,36 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     const dirty = new Set<string>();
     const alerts: AlertRow[] = [];
     const suppressed = new Map<string, number>();
+    const related = new Map<string, string>();
+    /** Open alerts read from the database in this batch, by id, so merges into one accumulate. */
+    const known = new Map<string, AlertRow>();
+    const countedOnce = new Set<string>();
     const now = Date.now();
 
-    for (const { entry, at, rule, group } of hits) {
+    /** The alert of the same incident a firing joins: one fired in this batch, else an open one stored. */
+    async function incident(hit: Hit, windowStart: number): Promise<AlertRow | undefined> {
+      const { rule, group, keys } = hit;
+      if (!group.by) return undefined;
+      const inBatch = incidentOf(alerts, rule.row.id, group, keys, windowStart, rule.spec.windowMs);
+      if (inBatch) return inBatch;
+      const stored = await repo.openAlertsOfRule(orgId, rule.row.id, windowStart - rule.spec.windowMs);
+      const rows = stored.map((r) => known.get(r.id) ?? (known.set(r.id, r), r));
+      return incidentOf(rows, rule.row.id, group, keys, windowStart, rule.spec.windowMs);
+    }
+
+    for (const hit of hits) {
+      const { entry, at, rule, group } = hit;
       const id = windowId(rule.row.id, group.key);
       const row = windows.get(id);
       const previous = row && row.rule_version === rule.row.version ? fromRow(row) : undefined;
       const { state: next, outcome } = addMatch(rule.spec, previous, { id: entry.id, at });
-      if (outcome.kind === 'fire') {
+      const first = outcome.kind === 'fire' ? outcome.matches[0]! : undefined;
+      const joined = first ? await incident(hit, first.at) : undefined;
+      if (outcome.kind === 'fire' && joined) {
+        addRelated(joined, group);
+        if (!alerts.includes(joined)) related.set(joined.id, joined.related!);
+        next.lastAlertId = joined.id;
+      } else if (outcome.kind === 'fire') {
         const first = outcome.matches[0]!;
         const last = outcome.matches[outcome.matches.length - 1]!;
         const alert: AlertRow = {
@@ -188,10 +214,15 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
           dispatched: 0,
           webhook: 0,
           created_at: now,
+          severity: rule.row.severity,
+          group_label: group.label,
+          related: null,
         };
         alerts.push(alert);
         next.lastAlertId = alert.id;
-      } else if (outcome.kind === 'suppressed' && outcome.alertId) {
+      } else if (outcome.kind === 'suppressed' && outcome.alertId && !countedOnce.has(`${outcome.alertId}\u0000${entry.id}`)) {
+        // An entry in two groups of one incident (its actor and its IP) is counted on the alert once.
+        countedOnce.add(`${outcome.alertId}\u0000${entry.id}`);
         const inBatch = alerts.find((a) => a.id === outcome.alertId);
         if (inBatch) inBatch.suppressed += 1;
         else suppressed.set(outcome.alertId, (suppressed.get(outcome.alertId) ?? 0) + 1);
@@ -208,7 +239,7 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
     }
     const toSeq = entries[entries.length - 1]!.seq;
     const pruneBefore = Number.isFinite(newestAt) ? newestAt - MAX_WINDOW_MS : Number.NEGATIVE_INFINITY;
-    const batch = { orgId, fromSeq, toSeq, upsertWindows, deleteWindows, alerts, suppressed, pruneBefore: Number.isFinite(pruneBefore) ? pruneBefore : 0 };
+    const batch = { orgId, fromSeq, toSeq, upsertWindows, deleteWindows, alerts, suppressed, related, pruneBefore: Number.isFinite(pruneBefore) ? pruneBefore : 0 };
     const committed = await repo.commitBatch(batch, (tx) => deps.leases.fence(tx, lease));
     if (!committed) {
       logger.warn({ orgId, fromSeq }, 'alert cursor moved underneath the evaluator; batch will be re-read');

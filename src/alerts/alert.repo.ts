@@ -12,6 +12,8 @@ export interface AlertRulesTable {
   cooldown_minutes: number;
   enabled: number;
   version: number;
+  /** low, medium, high or critical (0014). */
+  severity: string;
   created_at: number;
   updated_at: number;
 }
@@ -55,6 +57,11 @@ export interface AlertsTable {
   dispatched: number;
   webhook: number;
   created_at: number;
+  severity: string;
+  /** The group's name as the triggering entry gave it (0014). */
+  group_label: string | null;
+  /** JSON array of AlertGroup: other groups of the same incident, merged into this alert (0014). */
+  related: string | null;
 }
 
 export interface AlertWebhooksTable {
@@ -80,6 +87,8 @@ export interface BatchCommit {
   alerts: AlertRow[];
   /** Alert id -> matches counted on it during its cooldown. */
   suppressed: Map<string, number>;
+  /** Alert id (committed before this batch) -> its new `related` JSON. */
+  related: Map<string, string>;
   /** Windows of this organization untouched since before this time (occurred_at) are dropped. */
   pruneBefore: number;
 }
@@ -165,6 +174,13 @@ export function createAlertRepo(database: Database) {
         .where('evaluated_seq', '=', batch.fromSeq)
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1) return false;
+      // Pruned before this batch's windows are written: a window it touched stays, however old its entries.
+      await trx
+        .deleteFrom('alert_windows')
+        .where('org_id', '=', batch.orgId)
+        .where('newest_at', '<', batch.pruneBefore)
+        .where((eb) => eb.or([eb('cooldown_until', 'is', null), eb('cooldown_until', '<', batch.pruneBefore)]))
+        .execute();
       for (const w of batch.deleteWindows) await trx.deleteFrom('alert_windows').where('rule_id', '=', w.rule_id).where('group_key', '=', w.group_key).execute();
       for (const w of batch.upsertWindows) {
         const { rule_id: _r, group_key: _g, ...rest } = w;
@@ -174,12 +190,7 @@ export function createAlertRepo(database: Database) {
       for (const [id, n] of batch.suppressed) {
         await trx.updateTable('alerts').set((eb) => ({ suppressed: eb('suppressed', '+', n) })).where('id', '=', id).execute();
       }
-      await trx
-        .deleteFrom('alert_windows')
-        .where('org_id', '=', batch.orgId)
-        .where('newest_at', '<', batch.pruneBefore)
-        .where((eb) => eb.or([eb('cooldown_until', 'is', null), eb('cooldown_until', '<', batch.pruneBefore)]))
-        .execute();
+      for (const [id, related] of batch.related) await trx.updateTable('alerts').set({ related }).where('id', '=', id).execute();
       return true;
     });
   }
@@ -194,6 +205,11 @@ export function createAlertRepo(database: Database) {
     const row = await db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).where('status', '=', 'open').executeTakeFirst();
     return Number(row?.n ?? 0);
   }
+
+  /** Open alerts of a rule whose window ended at or after `since`: an incident a new window may belong to. */
+  const openAlertsOfRule = (orgId: string, ruleId: string, since: number) =>
+    db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('rule_id', '=', ruleId)
+      .where('status', '=', 'open').where('window_end', '>=', since).orderBy('created_at', 'desc').limit(20).execute();
 
   const alert = (orgId: string, id: string) => db.selectFrom('alerts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 
@@ -241,7 +257,7 @@ export function createAlertRepo(database: Database) {
 
   return {
     rules, rule, insertRule, updateRule, deleteRule, state, seedDefaults, windows, commitBatch,
-    alerts, openCount, alert, acknowledge, undispatched, markDispatched, webhookAlerts, webhook, saveWebhook,
+    alerts, openCount, openAlertsOfRule, alert, acknowledge, undispatched, markDispatched, webhookAlerts, webhook, saveWebhook,
   };
 }
 

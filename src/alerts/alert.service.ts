@@ -8,7 +8,8 @@ import type { EventStore } from '../events/event-store.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { DEFAULT_RULES } from './alert-defaults.ts';
 import type { AlertRepo, AlertRow, RuleRow } from './alert.repo.ts';
-import { createRuleSchema, type AlertView, type CreateRule, type PatchRule, type RuleView } from './alert-rule.schemas.ts';
+import { relatedOf } from './alert-incident.ts';
+import { createRuleSchema, type AlertGroup, type AlertView, type CreateRule, type PatchRule, type RuleView } from './alert-rule.schemas.ts';
 
 export const WEBHOOK_JOB = 'alert.webhook';
 const SYSTEM_ACTOR = { id: 'auditum', type: 'system' as const };
@@ -35,6 +36,7 @@ function ruleRow(orgId: string, input: CreateRule, builtin: string | null, now: 
     cooldown_minutes: input.cooldown_minutes,
     enabled: input.enabled ? 1 : 0,
     version: 1,
+    severity: input.severity,
     created_at: now,
     updated_at: now,
   };
@@ -49,6 +51,7 @@ export function ruleView(row: RuleRow): RuleView {
     condition: JSON.parse(row.condition),
     cooldown_minutes: row.cooldown_minutes,
     enabled: row.enabled === 1,
+    severity: row.severity as RuleView['severity'],
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
@@ -117,6 +120,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       condition,
       cooldown_minutes: patch.cooldown_minutes ?? old.cooldown_minutes,
       enabled: patch.enabled === undefined ? old.enabled : patch.enabled ? 1 : 0,
+      severity: patch.severity ?? old.severity,
       version: old.version + (versionChanged ? 1 : 0),
       updated_at: Date.now(),
     };
@@ -143,6 +147,9 @@ export function createAlertService(deps: AlertServiceDeps) {
       id: row.id,
       rule: { id: row.rule_id, name: row.rule_name },
       group_key: row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null,
+      group: groupOf(row),
+      related: relatedOf(row),
+      severity: row.severity as AlertView['severity'],
       count: row.count,
       suppressed: row.suppressed,
       window: { start: iso(row.window_start), end: iso(row.window_end), minutes: row.window_minutes },
@@ -219,20 +226,34 @@ export function createAlertService(deps: AlertServiceDeps) {
 
 export type AlertService = ReturnType<typeof createAlertService>;
 
+function groupOf(row: AlertRow): AlertGroup | null {
+  if (!row.group_by || row.group_value === null) return null;
+  return { by: row.group_by as AlertGroup['by'], value: row.group_value, label: row.group_label };
+}
+
+/** "Dana Smith <dana@example.com>", "IP 10.0.0.7", "target user:u-2" */
+export function groupText(group: AlertGroup): string {
+  if (group.label) return group.label;
+  return group.by === 'ip' ? `IP ${group.value}` : `${group.by} ${group.value}`;
+}
+
 /** The `alert.triggered` entry of a fired alert; its id is the alert's. */
 function triggeredEntry(row: AlertRow) {
   const groupKey = row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null;
+  const group = groupOf(row);
   const matching = `${row.count} matching ${row.count === 1 ? 'entry' : 'entries'}`;
   return {
     id: row.id,
     type: 'alert.triggered',
     // A fired alert is a warning, not a success: the page colours and filters it as one.
     result: 'warning' as const,
-    action: `Alert "${row.rule_name}": ${matching}${groupKey ? ` for ${groupKey}` : ''}`,
+    action: `Alert "${row.rule_name}": ${matching}${group ? ` for ${groupText(group)}` : ''}`,
     target: { type: 'alert', id: row.id, name: row.rule_name },
     metadata: {
       rule_id: row.rule_id,
       group_key: groupKey,
+      group_label: row.group_label,
+      severity: row.severity,
       count: row.count,
       window_start: iso(row.window_start),
       window_end: iso(row.window_end),

@@ -26,15 +26,28 @@ export interface Group {
   value: string | null;
   /** Stable key of the group: "actor:<id>", "ip:<address>", "target:<type>:<id>", or "*". */
   key: string;
+  /** Its name as the entry gives it, for people: "Dana Smith <dana@example.com>", a target's name; null when unnamed. */
+  label: string | null;
+  /** What the Audit Logs filter of this dimension is given: an actor's email when it has one (readable), else the value. */
+  filterValue: string | null;
+}
+
+function actorLabel(actor: Entry['actor']): string | null {
+  if (actor.name && actor.email) return `${actor.name} <${actor.email}>`;
+  return actor.email ?? actor.name ?? null;
+}
+
+function groupOf(entry: Entry, by: GroupBy): Group | undefined {
+  const target = entry.target;
+  const value = by === 'actor' ? entry.actor.id : by === 'ip' ? entry.ip : target ? `${target.type}:${target.id}` : null;
+  if (value === null || value === undefined || value === '') return undefined;
+  const label = by === 'actor' ? actorLabel(entry.actor) : by === 'target' ? (target?.name ?? null) : null;
+  const filterValue = by === 'actor' ? (entry.actor.email ?? value) : value;
+  return { by, value, key: `${by}:${value}`, label, filterValue };
 }
 
 /** The groups an entry counts in: one per dimension it has a value for (none when it lacks them all). */
 export function groupsOf(entry: Entry, groupBy: readonly GroupBy[]): Group[] {
-  if (groupBy.length === 0) return [{ by: null, value: null, key: '*' }];
-  const out: Group[] = [];
-  for (const by of groupBy) {
-    const value = by === 'actor' ? entry.actor.id : by === 'ip' ? entry.ip : entry.target ? `${entry.target.type}:${entry.target.id}` : null;
-    if (value !== null && value !== '') out.push({ by, value, key: `${by}:${value}` });
-  }
-  return out;
+  if (groupBy.length === 0) return [{ by: null, value: null, key: '*', label: null, filterValue: null }];
+  return groupBy.map((by) => groupOf(entry, by)).filter((g): g is Group => g !== undefined);
 }

@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010-search-tables.ts';
 import * as m0011 from './migrations/0011-key-material.ts';
 import * as m0012 from './migrations/0012-work.ts';
 import * as m0013 from './migrations/0013-filter-indexes.ts';
+import * as m0014 from './migrations/0014-alert-incidents.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -36,6 +37,7 @@ const migrations: Record<string, MigrationModule> = {
   '0011-key-material': m0011,
   '0012-work': m0012,
   '0013-filter-indexes': m0013,
+  '0014-alert-incidents': m0014,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {

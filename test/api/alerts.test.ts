@@ -80,7 +80,8 @@ describe('alerts', () => {
     const failed = rules[0];
     assert.deepEqual(failed.condition, { type: 'threshold', count: 5, window_minutes: 10, group_by: ['actor', 'ip'] });
     assert.deepEqual(rules[4].condition, { type: 'threshold', count: 10, window_minutes: 5, group_by: ['actor'] });
-    assert.deepEqual(rules[3].filter.type, ['oidc.configured', 'sso.*']);
+    assert.deepEqual(rules[3].filter.type, ['oidc.configured', 'sso.configured', 'sso.enabled', 'sso.disabled']);
+    assert.deepEqual(rules.map((r: any) => r.severity), ['high', 'low', 'high', 'high', 'medium']);
     const off = await call('PATCH', `/v1/alert-rules/${rules[1].id}`, { body: { enabled: false } });
     assert.equal(off.status, 200);
     assert.equal(off.body.enabled, false);
@@ -129,6 +130,41 @@ describe('alerts', () => {
     assert.equal(list.length, 2);
     assert.equal(list[0].group_key, 'ip:192.0.2.9');
     assert.equal(new URL(list[0].link, 'http://x').searchParams.get('q'), '192.0.2.9');
+  });
+
+  it('one attack is one alert: the same actor from the same IP names both groups, by name and email', async () => {
+    const dana = { id: 'b1d0f633-0000-4000-8000-000000000001', email: 'dana@acme.test', name: 'Dana Smith' };
+    const attempt = (time: string) => ({ type: 'login.failure', result: 'failed', actor: dana, ip: '198.51.100.7', occurred_at: at(time) });
+    await ingest(['10:00:01', '10:00:02', '10:00:03', '10:00:04', '10:00:05', '10:00:06'].map((s) => attempt(`${s}.000`)));
+    await settled();
+    const list = (await alerts()).alerts;
+    assert.equal(list.length, 1, 'per actor and per IP, one incident raises one alert');
+    const [alert] = list;
+    assert.equal(alert.severity, 'high');
+    assert.deepEqual(alert.group, { by: 'actor', value: dana.id, label: 'Dana Smith <dana@acme.test>' });
+    assert.deepEqual(alert.related, [{ by: 'ip', value: '198.51.100.7', label: null }]);
+    assert.equal(alert.suppressed, 1, 'the sixth attempt is counted on the alert once');
+    assert.equal(new URL(alert.link, 'http://x').searchParams.get('actor'), 'dana@acme.test', 'the link filters by email, not the id');
+    await waitFor('alert.triggered', async () => (await entriesOfType('alert.triggered')).length === 1);
+    const [triggered] = await entriesOfType('alert.triggered');
+    assert.equal(triggered!.action, 'Alert "Repeated failed sign-ins": 5 matching entries for Dana Smith <dana@acme.test>');
+    // A later attack from another IP on the same person is its own group; it joins while the first alert is open.
+    await ingest(['10:01:01', '10:01:02', '10:01:03', '10:01:04', '10:01:05'].map((s) => ({ ...attempt(`${s}.000`), ip: '203.0.113.9' })));
+    await settled();
+    const after = (await alerts()).alerts;
+    assert.equal(after.length, 1);
+    assert.deepEqual(after[0].related.map((g: any) => g.value), ['198.51.100.7', '203.0.113.9']);
+  });
+
+  it('the built-in SSO rule fires on settings changes, not on sign-ins', async () => {
+    await ingest([
+      { type: 'sso.login', actor: { id: 'u1' }, occurred_at: at('11:00:00.000') },
+      { type: 'sso.configured', actor: { id: 'u1' }, target: { type: 'sso', id: 'okta' }, occurred_at: at('11:00:01.000') },
+    ]);
+    await settled();
+    const list = (await alerts()).alerts;
+    assert.deepEqual(list.map((a: any) => a.rule.name), ['SSO settings changed']);
+    assert.equal(list[0].count, 1);
   });
 
   it('windows slide across minute boundaries on occurred_at', async () => {
@@ -302,6 +338,9 @@ describe('alerts', () => {
         org: { id: t.org.id, slug: 'acme' },
         rule: { id: alert.rule.id, name: 'New API key' },
         group_key: 'target:api_key:key-42',
+        group_label: null,
+        related: [],
+        severity: 'low',
         count: 1,
         window: { start: '2026-11-23T13:00:00.000Z', end: '2026-11-23T13:00:00.000Z', minutes: null },
         first_entry_id: entry.id,

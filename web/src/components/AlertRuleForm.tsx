@@ -1,7 +1,7 @@
-import { Alert, Button, Checkbox, Group, Modal, MultiSelect, NumberInput, SegmentedControl, Stack, TagsInput, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Modal, MultiSelect, NumberInput, SegmentedControl, Stack, TagsInput, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { errorMessage } from '../lib/api.ts';
-import type { AlertRule, Condition, GroupBy, RuleFilter } from '../lib/alerts.ts';
+import { SEVERITIES, type AlertRule, type Condition, type GroupBy, type RuleFilter, type Severity } from '../lib/alerts.ts';
 import { RESULT_LABELS } from '../lib/format.ts';
 
 export interface RuleDraft {
@@ -10,16 +10,17 @@ export interface RuleDraft {
   condition: Condition;
   cooldown_minutes: number;
   enabled: boolean;
+  severity: Severity;
 }
 
-const EMPTY: RuleDraft = { name: '', filter: {}, condition: { type: 'threshold', count: 5, window_minutes: 10, group_by: ['actor'] }, cooldown_minutes: 15, enabled: true };
+const EMPTY: RuleDraft = { name: '', filter: {}, condition: { type: 'threshold', count: 5, window_minutes: 10, group_by: ['actor'] }, cooldown_minutes: 15, enabled: true, severity: 'medium' };
 
 /**
  * Creates or edits a rule: the common filters (types, results, actor, text) and the condition.
  * Filter fields the form does not show (categories, metadata, ...) are kept as they are.
  */
 export function AlertRuleForm({ rule, opened, onClose, onSave, saving, error }: { rule: AlertRule | null; opened: boolean; onClose: () => void; onSave: (draft: RuleDraft) => void; saving: boolean; error: unknown }) {
-  const [draft, setDraft] = useState<RuleDraft>(() => (rule ? { name: rule.name, filter: rule.filter, condition: rule.condition, cooldown_minutes: rule.cooldown_minutes, enabled: rule.enabled } : EMPTY));
+  const [draft, setDraft] = useState<RuleDraft>(() => (rule ? { name: rule.name, filter: rule.filter, condition: rule.condition, cooldown_minutes: rule.cooldown_minutes, enabled: rule.enabled, severity: rule.severity } : EMPTY));
   const setFilter = (patch: Partial<RuleFilter>) => setDraft((d) => ({ ...d, filter: clean({ ...d.filter, ...patch }) }));
   const c = draft.condition;
   const setCondition = (patch: Partial<{ type: Condition['type']; count: number; window_minutes: number; group_by: GroupBy[] }>) =>
@@ -63,6 +64,10 @@ export function AlertRuleForm({ rule, opened, onClose, onSave, saving, error }: 
             </Group>
           </Checkbox.Group>
           <NumberInput label="Cooldown (minutes)" description="further matches of the same group are counted on the last alert meanwhile" min={0} max={10080} value={draft.cooldown_minutes} onChange={(v) => setDraft({ ...draft, cooldown_minutes: Number(v) || 0 })} />
+          <Stack gap={4}>
+            <Text size="sm" fw={500} id="rule-severity">Severity</Text>
+            <SegmentedControl aria-labelledby="rule-severity" data={SEVERITIES} value={draft.severity} onChange={(v) => setDraft({ ...draft, severity: v as Severity })} />
+          </Stack>
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>Cancel</Button>
             <Button type="submit" loading={saving}>{rule ? 'Save rule' : 'Create rule'}</Button>

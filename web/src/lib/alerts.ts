@@ -1,8 +1,18 @@
 /** Shapes of the alerts API (/v1/alerts, /v1/alert-rules, /v1/alert-webhook). */
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export interface AlertGroup {
+  by: GroupBy;
+  value: string;
+  label: string | null;
+}
+
 export interface AlertItem {
   id: string;
   rule: { id: string; name: string };
   group_key: string | null;
+  group: AlertGroup | null;
+  related: AlertGroup[];
+  severity: Severity;
   count: number;
   suppressed: number;
   window: { start: string; end: string; minutes: number | null };
@@ -36,6 +46,7 @@ export interface AlertRule {
   condition: Condition;
   cooldown_minutes: number;
   enabled: boolean;
+  severity: Severity;
   created_at: string;
   updated_at: string;
 }
@@ -55,3 +66,14 @@ export function describeCondition(c: Condition): string {
 }
 
 export const OPEN_ALERTS_KEY = ['alerts', 'open-count'];
+
+export const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
+/** Red is kept for what needs acting on now; low stays neutral. */
+export const SEVERITY_COLORS: Record<Severity, string> = { low: 'gray', medium: 'yellow', high: 'orange', critical: 'red' };
+
+/** A group as a person reads it: "Dana Smith <dana@example.com>", "IP 10.0.0.7", a target's name. */
+export function groupText(group: AlertGroup): string {
+  if (group.label) return group.label;
+  if (group.by === 'ip') return `IP ${group.value}`;
+  return group.by === 'target' ? `target ${group.value}` : group.value;
+}

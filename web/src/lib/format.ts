@@ -20,6 +20,15 @@ export const formatLocalParts = (iso: string) => {
   const date = new Date(iso);
   return { date: (thisYear(date) ? localDate : localDateYear).format(date), time: localTime.format(date) };
 };
+/** A span between two instants: one time when both read the same, the date once when they share it. */
+export function formatLocalSpan(startIso: string, endIso: string): string {
+  const start = formatLocal(startIso);
+  const end = formatLocal(endIso);
+  if (start === end) return start;
+  const a = formatLocalParts(startIso);
+  const b = formatLocalParts(endIso);
+  return a.date === b.date ? `${a.date}, ${a.time} – ${b.time}` : `${start} – ${end}`;
+}
 export const formatLocalFull = (iso: string) => localFull.format(new Date(iso));
 /** Exact UTC, for hover. */
 export const formatUtc = (iso: string) => `${iso.replace('T', ' ').replace('Z', '')} UTC`;

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { AlertRuleForm, type RuleDraft } from '../components/AlertRuleForm.tsx';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { api, ApiError, errorMessage } from '../lib/api.ts';
-import { describeCondition, type AlertRule, type AlertWebhook } from '../lib/alerts.ts';
+import { describeCondition, SEVERITY_COLORS, type AlertRule, type AlertWebhook } from '../lib/alerts.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
 
@@ -42,7 +42,7 @@ function RulesPanel() {
       {(rules.error || toggle.error || remove.error) && <Alert color="red" role="alert">{errorMessage(rules.error ?? toggle.error ?? remove.error)}</Alert>}
       <Table.ScrollContainer minWidth={800}>
         <Table aria-label="Alert rules">
-          <Table.Thead><Table.Tr><Table.Th>Enabled</Table.Th><Table.Th>Name</Table.Th><Table.Th>Filter</Table.Th><Table.Th>Condition</Table.Th><Table.Th>Cooldown</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Thead><Table.Tr><Table.Th>Enabled</Table.Th><Table.Th>Name</Table.Th><Table.Th>Filter</Table.Th><Table.Th>Condition</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cooldown</Table.Th><Table.Th /></Table.Tr></Table.Thead>
           <Table.Tbody>
             {rules.data?.rules.map((r) => (
               <Table.Tr key={r.id}>
@@ -54,6 +54,7 @@ function RulesPanel() {
                 )}</Group></Table.Td>
                 <Table.Td><Text size="sm">{filterSummary(r)}</Text></Table.Td>
                 <Table.Td><Text size="sm">{describeCondition(r.condition)}</Text></Table.Td>
+                <Table.Td><Badge color={SEVERITY_COLORS[r.severity]} variant="light" style={{ minWidth: 'max-content' }}>{r.severity}</Badge></Table.Td>
                 <Table.Td><Text size="sm">{r.cooldown_minutes} min</Text></Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap" justify="flex-end">

@@ -2,8 +2,8 @@ import { Alert, Anchor, Badge, Button, Group, Stack, Table, Tabs, Text, Title, T
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, errorMessage } from '../lib/api.ts';
-import type { AlertItem } from '../lib/alerts.ts';
-import { formatLocal, formatUtc } from '../lib/format.ts';
+import { groupText, SEVERITY_COLORS, type AlertItem } from '../lib/alerts.ts';
+import { formatLocal, formatLocalSpan, formatUtc } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
 
 type Status = 'open' | 'acknowledged';
@@ -16,6 +16,20 @@ function webhookBadge(webhook: AlertItem['webhook']) {
     <Tooltip label={webhook.last_error ?? `${webhook.attempts} attempt(s)`} disabled={!webhook.last_error && webhook.attempts === 0}>
       <Badge color={color} variant="light">{label}</Badge>
     </Tooltip>
+  );
+}
+
+/** Who or what the alert is about, by name, with the other groups the same incident was seen in. */
+function AlertGroupCell({ alert }: { alert: AlertItem }) {
+  if (!alert.group) return <Text size="sm" c="dimmed">whole organization</Text>;
+  const { group, related } = alert;
+  return (
+    <Stack gap={2}>
+      <Tooltip label={`${group.by}: ${group.value}`} withArrow>
+        <Text size="sm" fw={500}>{groupText(group)}</Text>
+      </Tooltip>
+      {related.length > 0 && <Text size="xs" c="dimmed">also {related.map(groupText).join(', ')}</Text>}
+    </Stack>
   );
 }
 
@@ -57,8 +71,9 @@ export function AlertsPage(_props: { me: Me }) {
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Triggered</Table.Th>
+                <Table.Th>Severity</Table.Th>
                 <Table.Th>Rule</Table.Th>
-                <Table.Th>Group</Table.Th>
+                <Table.Th>About</Table.Th>
                 <Table.Th>Entries</Table.Th>
                 <Table.Th>Window (occurred)</Table.Th>
                 <Table.Th>Webhook</Table.Th>
@@ -69,13 +84,14 @@ export function AlertsPage(_props: { me: Me }) {
               {alerts.data.alerts.map((a) => (
                 <Table.Tr key={a.id}>
                   <Table.Td><Tooltip label={formatUtc(a.created_at)}><Text size="sm">{formatLocal(a.created_at)}</Text></Tooltip></Table.Td>
+                  <Table.Td><Badge color={SEVERITY_COLORS[a.severity]} variant="light" style={{ minWidth: 'max-content' }}>{a.severity}</Badge></Table.Td>
                   <Table.Td><Text size="sm" fw={500}>{a.rule.name}</Text></Table.Td>
-                  <Table.Td><Text size="sm" ff="monospace">{a.group_key ?? '—'}</Text></Table.Td>
+                  <Table.Td><AlertGroupCell alert={a} /></Table.Td>
                   <Table.Td>
                     <Text size="sm">{a.count}{a.suppressed > 0 ? ` (+${a.suppressed} during cooldown)` : ''}</Text>
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{formatLocal(a.window.start)}{a.window.end !== a.window.start ? ` – ${formatLocal(a.window.end)}` : ''}</Text>
+                    <Text size="sm">{formatLocalSpan(a.window.start, a.window.end)}</Text>
                   </Table.Td>
                   <Table.Td>{webhookBadge(a.webhook)}</Table.Td>
                   <Table.Td>
