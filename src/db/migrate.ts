@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011-key-material.ts';
 import * as m0012 from './migrations/0012-work.ts';
 import * as m0013 from './migrations/0013-filter-indexes.ts';
 import * as m0014 from './migrations/0014-alert-incidents.ts';
+import * as m0015 from './migrations/0015-export-order.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -38,6 +39,7 @@ const migrations: Record<string, MigrationModule> = {
   '0012-work': m0012,
   '0013-filter-indexes': m0013,
   '0014-alert-incidents': m0014,
+  '0015-export-order': m0015,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {

@@ -22,14 +22,24 @@ export const EXPORT_COLUMNS = [
   'event_id',
   'seq',
   'hash',
+  // Added later, at the end, so scripts reading columns by position keep working.
+  'actor_name',
+  'on_behalf_of_id',
+  'on_behalf_of_email',
+  'response_status',
+  'received_at',
+  'prev_hash',
 ] as const;
+
+/** Columns holding a time (ISO 8601 UTC text in CSV, a date cell in Excel). */
+export const TIME_COLUMNS: ReadonlySet<string> = new Set(['timestamp', 'received_at']);
 
 export type ExportCell = string | number | null;
 
 /**
  * One entry as a row of cells, in EXPORT_COLUMNS order: the timestamp is occurred_at in UTC
- * (ISO 8601, milliseconds), project is the project id, metadata is its JSON text; absent
- * values are null (an empty cell).
+ * (ISO 8601, milliseconds), project is the project id, metadata is its JSON text, response_status
+ * the HTTP status the recorded request got (request.status); absent values are null (an empty cell).
  */
 export function entryCells(entry: Entry): ExportCell[] {
   return [
@@ -53,5 +63,11 @@ export function entryCells(entry: Entry): ExportCell[] {
     entry.id,
     entry.seq,
     entry.hash,
+    entry.actor.name ?? null,
+    entry.actor.on_behalf_of?.id ?? null,
+    entry.actor.on_behalf_of?.email ?? null,
+    entry.request?.status ?? null,
+    entry.received_at,
+    entry.prev_hash,
   ];
 }

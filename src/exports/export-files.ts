@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makePrivateDirAsync } from '../data-dir.ts';
-import type { ExportFormat } from './export.repo.ts';
+import type { ExportFormat, ExportOrder } from './export.repo.ts';
 import { FILE_EXTENSIONS } from './export-writer.ts';
 
 /** Ids become path segments only when they are plain identifiers (they are UUIDs). */
@@ -44,9 +44,9 @@ const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 /**
  * The download's file name from the export's name: bidirectional controls are dropped, characters
  * that file systems or the Content-Disposition header cannot carry become "_", and the format's
- * extension is added.
+ * order ("(time order)" or "(chain order)") and the extension are added.
  */
-export function downloadFileName(name: string, format: ExportFormat): string {
+export function downloadFileName(name: string, format: ExportFormat, order: ExportOrder): string {
   const base = name
     .normalize('NFC')
     .replace(BIDI_CONTROLS, '')
@@ -55,7 +55,8 @@ export function downloadFileName(name: string, format: ExportFormat): string {
     .trim()
     .replace(/^\.+/, '')
     .slice(0, 150);
-  return `${base || 'export'}.${FILE_EXTENSIONS[format]}`;
+  // The order is said in the name, since a CSV or JSONL row cannot say it.
+  return `${base || 'export'} (${order} order).${FILE_EXTENSIONS[format]}`;
 }
 
 /** A Content-Disposition value with an ASCII fallback and the exact UTF-8 name (RFC 6266). */

@@ -7,13 +7,18 @@ import { failureReason } from '../errors.ts';
 import { PermanentJobError, type JobHandler } from '../jobs/job-runner.ts';
 import type { Job } from '../jobs/job.repo.ts';
 import type { ExportFiles } from './export-files.ts';
-import type { ExportRepo } from './export.repo.ts';
-import { openExportWriter, type ExportWriter } from './export-writer.ts';
+import type { ExportRepo, ExportRow } from './export.repo.ts';
+import { filterView } from './export.schemas.ts';
+import type { Entry } from '../events/event.schemas.ts';
+import { openExportWriter, type ExportInfo, type ExportWriter } from './export-writer.ts';
 
 export const EXPORT_JOB_KIND = 'export';
 
 /** Seqs read per step: each step's query is bounded by this, whatever the filter, so the server stays responsive. */
 export const SEQ_WINDOW = 250;
+
+/** Entries read per step of a time-ordered export. */
+const TIME_PAGE = 500;
 
 /** How often progress (rows written) is recorded while an export runs. */
 const PROGRESS_EVERY_MS = 250;
@@ -38,7 +43,7 @@ class ExportGone extends Error {}
  * The background handler for one export. Every attempt writes the file from the start to a
  * `.partial` name and renames it when complete, so an attempt cut short (crash, restart)
  * leaves nothing a download could pick up, and the next attempt simply starts over. Entries
- * are read in seq order, SEQ_WINDOW seqs at a time, up to the seq recorded when it was queued.
+ * are read in the export's order (chainOrder, timeOrder), never past the seq recorded when it was queued.
  */
 export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
   const { repo, query, store, files, logger } = deps;
@@ -53,24 +58,17 @@ export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
     try {
       const paths = await files.prepare(row.org_id, row.id, row.format);
       await fs.promises.rm(paths.partial, { force: true });
-      writer = openExportWriter(row.format, paths.partial);
-      const first = (await store.bySeq(row.org_id, 0, 1))[0]?.seq ?? row.through_seq + 1;
-      const startAfter = Math.min(first - 1, row.through_seq);
-      const span = Math.max(1, row.through_seq - startAfter);
-      let after = startAfter;
+      writer = openExportWriter(row.format, paths.partial, exportInfo(row, filter));
       let rows = 0;
       let reported = 0;
-      while (after < row.through_seq) {
+      for await (const step of (row.order_by === 'time' ? timeOrder : chainOrder)(deps, row, filter)) {
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
-        const through = Math.min(after + SEQ_WINDOW, row.through_seq);
-        const entries = await query.scan(row.org_id, filter, after, through);
-        for (const entry of entries) await writer.write(entry);
-        rows += entries.length;
-        after = through;
+        for (const entry of step.entries) await writer.write(entry);
+        rows += step.entries.length;
         // Progress is a durable write; a few a second is plenty, and it is also where a cancellation is noticed.
-        if (Date.now() - reported >= PROGRESS_EVERY_MS || after >= row.through_seq) {
+        if (Date.now() - reported >= PROGRESS_EVERY_MS || step.progress >= 1) {
           reported = Date.now();
-          if (!(await repo.progress(exportId, rows, (after - startAfter) / span))) throw new ExportGone();
+          if (!(await repo.progress(exportId, rows, step.progress))) throw new ExportGone();
         }
         // Let requests (ingest, queries) in between steps.
         await yieldToLoop();
@@ -97,6 +95,53 @@ export function createExportJobHandler(deps: ExportJobDeps): JobHandler {
       throw error;
     }
   };
+}
+
+interface Step {
+  entries: Entry[];
+  /** 0..1: how far through the export this step reaches. */
+  progress: number;
+}
+type Steps = (deps: ExportJobDeps, row: ExportRow, filter: EventFilter) => AsyncGenerator<Step>;
+
+/** By seq, SEQ_WINDOW seqs a step, up to the seq recorded when it was queued. */
+const chainOrder: Steps = async function* ({ query, store }, row, filter) {
+  const first = (await store.bySeq(row.org_id, 0, 1))[0]?.seq ?? row.through_seq + 1;
+  const startAfter = Math.min(first - 1, row.through_seq);
+  const span = Math.max(1, row.through_seq - startAfter);
+  for (let after = startAfter; after < row.through_seq; ) {
+    const through = Math.min(after + SEQ_WINDOW, row.through_seq);
+    const entries = await query.scan(row.org_id, filter, after, through);
+    after = through;
+    yield { entries, progress: (after - startAfter) / span };
+  }
+};
+
+/**
+ * Newest first by occurred_at, a page of the filter's matches a step (the same reads as the Audit
+ * Logs page), leaving out entries recorded after it was queued. Progress is by time, from the
+ * newest match down to the range's start (or the organization's first entry).
+ */
+const timeOrder: Steps = async function* ({ query, store }, row, filter) {
+  const oldest = filter.from ?? Date.parse((await store.bySeq(row.org_id, 0, 1))[0]?.occurred_at ?? '');
+  let newest: number | undefined;
+  for (let after: number | undefined; ; ) {
+    const page = await query.list(row.org_id, filter, TIME_PAGE, after);
+    const entries = page.entries.filter((entry) => entry.seq <= row.through_seq);
+    const last = page.entries[page.entries.length - 1];
+    newest ??= page.entries[0] ? Date.parse(page.entries[0].occurred_at) : undefined;
+    const done = page.next === null;
+    const span = newest === undefined || !Number.isFinite(oldest) ? 0 : newest - oldest;
+    const covered = last && newest !== undefined && span > 0 ? (newest - Date.parse(last.occurred_at)) / span : 0;
+    yield { entries, progress: done ? 1 : Math.min(0.99, Math.max(0, covered)) };
+    if (done) return;
+    after = page.next!;
+  }
+};
+
+/** What the file says about itself where the format has room (the Excel workbook's About sheet). */
+function exportInfo(row: ExportRow, filter: EventFilter): ExportInfo {
+  return { name: row.name, order: row.order_by, filter: filterView(filter), throughSeq: row.through_seq, createdAt: row.created_at };
 }
 
 /**

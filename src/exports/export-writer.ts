@@ -1,5 +1,5 @@
 import type { Entry } from '../events/event.schemas.ts';
-import type { ExportFormat } from './export.repo.ts';
+import type { ExportFormat, ExportOrder } from './export.repo.ts';
 import { openCsvWriter } from './csv-writer.ts';
 import { openJsonlWriter } from './jsonl-writer.ts';
 import { openXlsxWriter } from './xlsx-writer.ts';
@@ -14,6 +14,15 @@ export interface ExportWriter {
   destroy(): void;
 }
 
+/** What an export is, for the formats that can say it inside the file. */
+export interface ExportInfo {
+  name: string;
+  order: ExportOrder;
+  filter: Record<string, unknown>;
+  throughSeq: number;
+  createdAt: number;
+}
+
 export const FILE_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', xlsx: 'xlsx', jsonl: 'jsonl' };
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -22,8 +31,8 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
 
-export function openExportWriter(format: ExportFormat, file: string): ExportWriter {
+export function openExportWriter(format: ExportFormat, file: string, info: ExportInfo): ExportWriter {
   if (format === 'csv') return openCsvWriter(file);
-  if (format === 'xlsx') return openXlsxWriter(file);
+  if (format === 'xlsx') return openXlsxWriter(file, info);
   return openJsonlWriter(file);
 }

@@ -3,6 +3,8 @@ import type { Executor } from '../db/unit-of-work.ts';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const EXPORT_ORDERS = ['time', 'chain'] as const;
+export type ExportOrder = (typeof EXPORT_ORDERS)[number];
 export const EXPORT_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
@@ -12,6 +14,8 @@ export interface ExportsTable {
   org_id: string;
   name: string;
   format: ExportFormat;
+  /** time: newest first by occurred_at; chain: by seq (0015). */
+  order_by: ExportOrder;
   /** JSON: the resolved EventFilter (absolute times), so every attempt selects the same rows. */
   filter: string;
   /** The organization's last seq when the export was queued: later entries are never included. */

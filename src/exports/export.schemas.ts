@@ -2,13 +2,20 @@ import { z } from 'zod';
 import { singleLineText } from '../events/event.schemas.ts';
 import { eventFilterQuerySchema } from '../query/event-filter.schemas.ts';
 import type { EventFilter } from '../events/event-query.ts';
-import { EXPORT_FORMATS, EXPORT_STATUSES } from './export.repo.ts';
+import { EXPORT_FORMATS, EXPORT_ORDERS, EXPORT_STATUSES, type ExportFormat, type ExportOrder } from './export.repo.ts';
 
 /** POST /v1/exports: a name and format, plus any filter GET /v1/events accepts. */
 export const createExportBodySchema = eventFilterQuerySchema.extend({
   name: z.string().trim().min(1, 'must not be empty').pipe(singleLineText(200)).describe('shown in the list; the download file is named after it'),
   format: z.enum(EXPORT_FORMATS).describe('csv, xlsx or jsonl'),
+  order: z
+    .enum(EXPORT_ORDERS)
+    .optional()
+    .describe('time: newest first by occurred_at, as the Audit Logs page (default for csv and xlsx); chain: by seq, for verification (default for jsonl)'),
 });
+
+/** Spreadsheets are read by people (time order); JSON Lines are for verification (chain order). */
+export const defaultOrder = (format: ExportFormat): ExportOrder => (format === 'jsonl' ? 'chain' : 'time');
 
 export type CreateExportBody = z.infer<typeof createExportBodySchema>;
 
@@ -34,6 +41,7 @@ export const exportViewSchema = z.object({
   id: z.string(),
   name: z.string(),
   format: z.enum(EXPORT_FORMATS),
+  order: z.enum(EXPORT_ORDERS),
   status: z.enum(EXPORT_STATUSES),
   filter: exportFilterViewSchema,
   through_seq: z.number().int().describe('the last seq the export can include: entries recorded after it was queued are left out'),

@@ -12,7 +12,7 @@ import { toEventFilter } from '../query/event-filter.schemas.ts';
 import { EXPORT_JOB_KIND, type ExportJobPayload } from './export-job.ts';
 import { contentDisposition, downloadFileName, type ExportFiles } from './export-files.ts';
 import type { ExportRepo, ExportRow } from './export.repo.ts';
-import { filterView, type CreateExportBody, type ExportView } from './export.schemas.ts';
+import { defaultOrder, filterView, type CreateExportBody, type ExportView } from './export.schemas.ts';
 import { CONTENT_TYPES } from './export-writer.ts';
 
 /** How many exports GET /v1/exports lists (newest first). */
@@ -43,6 +43,7 @@ function toView(row: ExportRow): ExportView {
     id: row.id,
     name: row.name,
     format: row.format,
+    order: row.order_by,
     status: row.status,
     filter: filterView(JSON.parse(row.filter) as EventFilter),
     through_seq: row.through_seq,
@@ -80,7 +81,7 @@ export function createExportService(deps: ExportServiceDeps) {
     request?: FastifyRequest,
     now = Date.now(),
   ): Promise<ExportView> {
-    const { name, format, ...filterQuery } = body;
+    const { name, format, order, ...filterQuery } = body;
     const filter = toEventFilter(filterQuery, now);
     const { lastSeq } = await store.head(orgId);
     const row: ExportRow = {
@@ -88,6 +89,7 @@ export function createExportService(deps: ExportServiceDeps) {
       org_id: orgId,
       name,
       format,
+      order_by: order ?? defaultOrder(format),
       filter: JSON.stringify(filter),
       through_seq: lastSeq,
       status: 'queued',
@@ -107,7 +109,7 @@ export function createExportService(deps: ExportServiceDeps) {
       type: 'export.created',
       action: `Queued the ${format.toUpperCase()} export "${name}"`,
       target: { type: 'export', id: row.id, name },
-      metadata: { format, filter: view.filter, through_seq: lastSeq },
+      metadata: { format, order: row.order_by, filter: view.filter, through_seq: lastSeq },
     };
     const payload: ExportJobPayload = { exportId: row.id };
     // The record, the export and its job commit together: never one without the others.
@@ -143,7 +145,7 @@ export function createExportService(deps: ExportServiceDeps) {
       throw new GoneError('the export file is no longer there; queue the export again');
     }
     const size = (await handle.stat()).size;
-    const fileName = downloadFileName(row.name, row.format);
+    const fileName = downloadFileName(row.name, row.format, row.order_by);
     try {
       await selfAudit(orgId, actor, {
         type: 'export.downloaded',

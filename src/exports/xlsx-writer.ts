@@ -3,7 +3,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import { PRIVATE_FILE_MODE } from '../data-dir.ts';
 import type { Entry } from '../events/event.schemas.ts';
-import { entryCells, EXPORT_COLUMNS } from './export-columns.ts';
+import { entryCells, EXPORT_COLUMNS, TIME_COLUMNS } from './export-columns.ts';
+import type { ExportInfo } from './export-writer.ts';
 import type { ExportWriter } from './export-writer.ts';
 import { fsyncFile } from './file-sink.ts';
 
@@ -17,11 +18,39 @@ const XML_ILLEGAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/
 const WIDTHS: Partial<Record<(typeof EXPORT_COLUMNS)[number], number>> = {
   timestamp: 24, event_type: 26, category: 14, actor_email: 28, actor_id: 24, actor_type: 12, project: 18, action: 40, result: 10,
   target_type: 14, target_id: 24, target_name: 24, ip: 16, user_agent: 36, request_method: 10, request_path: 32, metadata: 48,
-  event_id: 38, seq: 10, hash: 66,
+  event_id: 38, seq: 10, hash: 66, actor_name: 24, on_behalf_of_id: 24, on_behalf_of_email: 28, response_status: 10,
+  received_at: 24, prev_hash: 66,
 };
 /** Uncompressed sheet XML allowed to wait for the zip compressor. */
 const MAX_PENDING = 4 * 1024 * 1024;
-const LAST_COLUMN = String.fromCharCode(64 + EXPORT_COLUMNS.length);
+/** Excel's letters for a 1-based column number: A..Z, AA.. */
+function columnLetters(n: number): string {
+  return n <= 26 ? String.fromCharCode(64 + n) : columnLetters(Math.floor((n - 1) / 26)) + String.fromCharCode(65 + ((n - 1) % 26));
+}
+const TIME_INDEXES = new Set(EXPORT_COLUMNS.flatMap((name, i) => (TIME_COLUMNS.has(name) ? [i] : [])));
+const LAST_COLUMN = columnLetters(EXPORT_COLUMNS.length);
+const ORDER_WORDS = { time: 'Time order: newest first by occurred_at, as the Audit Logs page', chain: 'Chain order: by seq, as the hash chain' };
+
+/** A last sheet saying what the workbook holds: the export's name, order, filters and bounds. */
+function addAboutSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, info: ExportInfo) {
+  const about = workbook.addWorksheet('About');
+  about.columns = [{ width: 22 }, { width: 80 }];
+  const filters = Object.entries(info.filter).map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`);
+  const rows: Array<[string, string | number | Date]> = [
+    ['Export', xlsxText(info.name)],
+    ['Row order', ORDER_WORDS[info.order]],
+    ['Filters', xlsxText(filters.join('; ') || 'none (every entry)')],
+    ['Entries through seq', info.throughSeq],
+    ['Queued at (UTC)', new Date(info.createdAt)],
+  ];
+  for (const cells of rows) {
+    const row = about.addRow(cells);
+    row.getCell(1).font = { bold: true };
+    if (cells[1] instanceof Date) row.getCell(2).numFmt = 'yyyy-mm-dd hh:mm:ss';
+    row.commit();
+  }
+  about.commit();
+}
 
 /**
  * A text cell as Excel can hold it: line breaks as Excel writes them (LF; XML would turn a raw CR
@@ -48,7 +77,7 @@ function pendingBytes(sheet: ExcelJS.Worksheet | undefined): number {
  * The timestamp is a real date cell (UTC, shown as yyyy-mm-dd hh:mm:ss.000); the header row is
  * bold, frozen and has an autofilter; past `rowsPerSheet` rows the export continues on a new sheet.
  */
-export function openXlsxWriter(file: string, rowsPerSheet = XLSX_ROWS_PER_SHEET): ExportWriter {
+export function openXlsxWriter(file: string, info?: ExportInfo, rowsPerSheet = XLSX_ROWS_PER_SHEET): ExportWriter {
   const out = fs.createWriteStream(file, { mode: PRIVATE_FILE_MODE });
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', resolve);
@@ -69,7 +98,7 @@ export function openXlsxWriter(file: string, rowsPerSheet = XLSX_ROWS_PER_SHEET)
       header: name,
       key: name,
       width: WIDTHS[name] ?? 16,
-      ...(name === 'timestamp' ? { style: { numFmt: 'yyyy-mm-dd hh:mm:ss.000' } } : {}),
+      ...(TIME_COLUMNS.has(name) ? { style: { numFmt: 'yyyy-mm-dd hh:mm:ss.000' } } : {}),
     }));
     sheet.autoFilter = { from: 'A1', to: `${LAST_COLUMN}1` };
     const header = sheet.getRow(1);
@@ -81,7 +110,8 @@ export function openXlsxWriter(file: string, rowsPerSheet = XLSX_ROWS_PER_SHEET)
   return {
     async write(entry: Entry) {
       if (!sheet || rowsInSheet >= rowsPerSheet) newSheet();
-      const cells = entryCells(entry).map((cell, i) => (i === 0 ? new Date(cell as string) : typeof cell === 'string' ? xlsxText(cell) : cell));
+      const cells = entryCells(entry).map((cell, i) =>
+        TIME_INDEXES.has(i) && typeof cell === 'string' ? new Date(cell) : typeof cell === 'string' ? xlsxText(cell) : cell);
       sheet!.addRow(cells).commit();
       rowsInSheet += 1;
       // exceljs hands rows to the zip without backpressure: every 500 rows, wait until the
@@ -95,6 +125,7 @@ export function openXlsxWriter(file: string, rowsPerSheet = XLSX_ROWS_PER_SHEET)
     async end() {
       if (!sheet) newSheet();
       sheet!.commit();
+      if (info) addAboutSheet(workbook, info);
       await workbook.commit();
       await closed;
       await fsyncFile(file);

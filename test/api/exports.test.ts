@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Entry } from '../../src/events/event.schemas.ts';
 import { runCliProcess } from '../helpers/process.ts';
-import { assertCsvMatches, assertXlsxMatches, readCsv, readXlsx, waitForExport } from '../helpers/exports.ts';
+import { assertCsvMatches, assertXlsxMatches, inTimeOrder, readCsv, readXlsx, waitForExport } from '../helpers/exports.ts';
 import { sampleEvent, startTestApp, type Session, type TestApp, type TestOrg } from '../helpers/test-app.ts';
 
 /** Values that break naive CSV writers and spreadsheets. */
@@ -32,12 +32,15 @@ function trickyEvents(): Record<string, unknown>[] {
     type: i % 3 === 0 ? 'flow.created' : 'user.login',
     action: value,
     result: i % 4 === 0 ? 'failed' : 'success',
-    actor: { id: `user-${i}`, email: `user${i}@example.com`, ...(i % 2 ? { name: 'Ünïcode Name' } : {}) },
+    actor: {
+      id: `user-${i}`, email: `user${i}@example.com`, ...(i % 2 ? { name: 'Ünïcode Name' } : {}),
+      ...(i % 4 === 1 ? { on_behalf_of: { id: `boss-${i}`, email: `boss${i}@example.com` } } : {}),
+    },
     ...(i % 2 ? { project: { id: `proj-${i}`, name: 'P' } } : {}),
     target: { type: 'flow', id: `flow-${i}`, name: value.replace(/[\u0000-\u001f]/g, ' ') || 'empty' },
     ...(i % 5 ? { ip: `10.0.0.${i}` } : {}),
     user_agent: `agent "${i}", =cmd`,
-    ...(i % 3 ? { request: { method: 'post', path: `/api/flows/${i}?a=1,b="2"` } } : {}),
+    ...(i % 3 ? { request: { method: 'post', path: `/api/flows/${i}?a=1,b="2"`, status: i % 2 ? 403 : 201 } } : {}),
     metadata: i % 4 === 3 ? undefined : { note: value, nested: { list: [1, 'two', null, value] }, emoji: '🚀' },
     occurred_at: new Date(base + i * minute).toISOString(),
   }));
@@ -100,10 +103,13 @@ describe('exports', () => {
     assert.equal(Number(file.headers.get('content-length')), file.bytes.length);
     assert.equal(done.size_bytes, file.bytes.length);
     const disposition = file.headers.get('content-disposition')!;
-    assert.match(disposition, /^attachment; filename="Audit_ Q1 _all_ _ _n_code\.csv"; filename\*=UTF-8''/);
-    assert.equal(decodeURIComponent(disposition.split("UTF-8''")[1]!), 'Audit_ Q1 _all_ _ ünïcode.csv');
+    assert.match(disposition, /^attachment; filename="Audit_ Q1 _all_ _ _n_code \(time order\)\.csv"; filename\*=UTF-8''/);
+    assert.equal(decodeURIComponent(disposition.split("UTF-8''")[1]!), 'Audit_ Q1 _all_ _ ünïcode (time order).csv');
+    assert.equal(done.order, 'time', 'a spreadsheet export is in time order by default');
     const records = readCsv(file.bytes);
-    assertCsvMatches(records, entries);
+    assertCsvMatches(records, inTimeOrder(entries));
+    const stamps = records.slice(1).map((r) => Date.parse(r[0]!));
+    assert.ok(stamps.every((at, i) => i === 0 || at <= stamps[i - 1]!), 'dates never jump: newest first');
     // The neutralised cells, spelled out.
     const actions = records.slice(1).map((r) => r[7]);
     for (const [raw, shown] of [['=SUM(A1:A9)', "'=SUM(A1:A9)"], ['+1 555 0100', "'+1 555 0100"], ['-42', "'-42"], ['@import', "'@import"], ['\ttab first', "'\ttab first"], ['\rcarriage first', "'\rcarriage first"], ['line\nbreak', 'line\nbreak']]) {
@@ -118,11 +124,26 @@ describe('exports', () => {
     const file = await download(done.id);
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-    assert.match(file.headers.get('content-disposition')!, /filename="excel\.xlsx"/);
+    assert.match(file.headers.get('content-disposition')!, /filename="excel \(time order\)\.xlsx"/);
     const workbook = await readXlsx(file.bytes);
-    assert.equal(workbook.worksheets.length, 1);
-    assert.equal(workbook.worksheets[0]!.name, 'Audit log');
-    assertXlsxMatches(workbook, await storedThrough(t.org.id, done.through_seq));
+    assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Audit log', 'About']);
+    assertXlsxMatches(workbook, inTimeOrder(await storedThrough(t.org.id, done.through_seq)));
+    const about = workbook.getWorksheet('About')!;
+    assert.equal(about.getCell('A2').value, 'Row order');
+    assert.match(String(about.getCell('B2').value), /^Time order: newest first/);
+    assert.equal(about.getCell('B4').value, done.through_seq);
+  });
+
+  it('CSV in chain order when asked: by seq, said in the file name', async () => {
+    const created = await queue({ name: 'by seq', format: 'csv', order: 'chain' });
+    const done = await exportDone(created.id);
+    assert.equal(done.order, 'chain');
+    const file = await download(done.id);
+    assert.match(file.headers.get('content-disposition')!, /filename="by seq \(chain order\)\.csv"/);
+    assertCsvMatches(readCsv(file.bytes), await storedThrough(t.org.id, done.through_seq));
+    const bad = await t.request('POST', '/v1/exports', { body: { name: 'x', format: 'csv', order: 'random' } });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /order/);
   });
 
   it('JSONL: one stored entry per line, and `auditum verify --file` passes; a tampered line fails', async () => {

@@ -23,7 +23,15 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     t = await startTestApp();
     await t.createUser(t.org.id, 'owner@acme.test', 'owner');
     receiver = await startOtlpReceiver();
-    const events = ['deploy started', 'deploy finished'].map((action) => sampleEvent({ type: 'flow.executed', action }));
+    // Recorded out of time order (the later one first), as clients that retry or batch send them.
+    const events = [
+      sampleEvent({
+        type: 'flow.executed', action: 'deploy finished', occurred_at: new Date(Date.now() - 60 * 60_000).toISOString(),
+        actor: { id: 'u-ci', email: 'ci@acme.test', name: 'CI Robot', on_behalf_of: { id: 'u-dana', email: 'dana@acme.test' } },
+        request: { method: 'POST', path: '/deploys/7', status: 201 },
+      }),
+      sampleEvent({ type: 'flow.executed', action: 'deploy started', occurred_at: new Date(Date.now() - 2 * 60 * 60_000).toISOString() }),
+    ];
     assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
     browser = await launchBrowser();
   });
@@ -157,6 +165,9 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     await page.getByRole('table', { name: 'Audit log entries' }).getByText('deploy finished').waitFor();
     await page.getByRole('button', { name: 'Export Log' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export Log' });
+    const suggested = await dialog.getByLabel('Export name').inputValue();
+    assert.match(suggested, /^Audit log, .+ – .+, search "deploy"$/, 'the default name says what the export holds');
+    assert.equal(await dialog.getByRole('textbox', { name: 'Row order' }).inputValue(), 'Time order, newest first');
     await dialog.getByLabel('Export name').fill('Deploys "Q4"');
     await dialog.getByText('CSV', { exact: true }).click();
     await dialog.getByRole('button', { name: 'Start export' }).click();
@@ -164,10 +175,17 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     await recent.getByText('completed').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: artifactPath('24-export-dialog.png') });
     const [download] = await Promise.all([page.waitForEvent('download'), recent.getByText('Download').first().click()]);
-    assert.match(download.suggestedFilename(), /^Deploys.*Q4.*\.csv$/);
+    assert.match(download.suggestedFilename(), /^Deploys.*Q4.* \(time order\)\.csv$/);
     const csv = fs.readFileSync((await download.path())!, 'utf8');
     const rows = parse(csv.replace(/^\uFEFF/, ''), { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(rows.map((r) => r.action).sort(), ['deploy finished', 'deploy started'], 'the page\'s search went into the export');
+    assert.deepEqual(rows.map((r) => r.action), ['deploy finished', 'deploy started'], 'the page\'s search, newest first');
+    const [finished, started] = rows as [Record<string, string>, Record<string, string>];
+    assert.equal(finished.actor_name, 'CI Robot');
+    assert.equal(finished.on_behalf_of_email, 'dana@acme.test');
+    assert.equal(finished.response_status, '201');
+    assert.ok(Date.parse(finished.received_at!) > Date.parse(finished.timestamp!), 'received after it occurred');
+    assert.match(finished.prev_hash!, /^[0-9a-f]{64}$/);
+    assert.ok(Number(finished.seq) < Number(started.seq), 'time order, not chain order');
     await page.context().close();
   });
 });

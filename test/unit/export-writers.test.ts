@@ -32,12 +32,12 @@ test('CSV formula neutralisation: =, +, -, @, tab and CR at the start get a lead
 });
 
 test('download file names come from the export name, safe for file systems and the header', () => {
-  assert.equal(downloadFileName('Q1 audit', 'csv'), 'Q1 audit.csv');
-  assert.equal(downloadFileName('../../etc/passwd', 'jsonl'), '_.._etc_passwd.jsonl');
-  assert.equal(downloadFileName('a\r\nb"c', 'xlsx'), 'a__b_c.xlsx');
-  assert.equal(downloadFileName('...', 'csv'), 'export.csv');
-  assert.equal(downloadFileName('report\u202etxt.exe', 'csv'), 'reporttxt.exe.csv', 'bidi controls are dropped');
-  assert.equal(downloadFileName('\u2066a\u2069\u200fb', 'csv'), 'ab.csv');
+  assert.equal(downloadFileName('Q1 audit', 'csv', 'time'), 'Q1 audit (time order).csv');
+  assert.equal(downloadFileName('../../etc/passwd', 'jsonl', 'chain'), '_.._etc_passwd (chain order).jsonl');
+  assert.equal(downloadFileName('a\r\nb"c', 'xlsx', 'time'), 'a__b_c (time order).xlsx');
+  assert.equal(downloadFileName('...', 'csv', 'time'), 'export (time order).csv');
+  assert.equal(downloadFileName('report\u202etxt.exe', 'csv', 'time'), 'reporttxt.exe (time order).csv', 'bidi controls are dropped');
+  assert.equal(downloadFileName('\u2066a\u2069\u200fb', 'csv', 'time'), 'ab (time order).csv');
   assert.equal(contentDisposition('Zoë 東京.csv'), `attachment; filename="Zo_ __.csv"; filename*=UTF-8''Zo%C3%AB%20%E6%9D%B1%E4%BA%AC.csv`);
 });
 
@@ -51,7 +51,7 @@ test('Excel text cells: characters XML cannot carry become U+FFFD, CR becomes LF
 
 test('Excel continues on a new sheet past the row limit, each with its own header', async () => {
   const file = path.join(dir, 'sheets.xlsx');
-  const writer = openXlsxWriter(file, 3);
+  const writer = openXlsxWriter(file, undefined, 3);
   const entries = Array.from({ length: 7 }, (_, i) => entry(i + 1));
   for (const e of entries) await writer.write(e);
   await writer.end();

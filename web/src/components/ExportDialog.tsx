@@ -4,13 +4,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, ApiError, downloadWithToken, errorMessage, isEmbedded } from '../lib/api.ts';
 import { useEventTypes } from '../api/events.ts';
-import { apiQuery, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
+import { apiQuery, describeExport, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
 import { formatLocal } from '../lib/format.ts';
+
+type ExportOrder = 'time' | 'chain';
 
 interface ExportJob {
   id: string;
   name: string;
   format: 'csv' | 'xlsx' | 'jsonl';
+  order: ExportOrder;
   status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
   rows_written: number;
   progress: number;
@@ -40,7 +43,7 @@ function ExportRow({ job }: { job: ExportJob }) {
   const download = async () => {
     setFailure(null);
     try {
-      await downloadWithToken(job.download_url!, `${job.name}.${EXTENSIONS[job.format]}`);
+      await downloadWithToken(job.download_url!, `${job.name} (${job.order} order).${EXTENSIONS[job.format]}`);
     } catch (error) {
       setFailure(errorMessage(error));
     }
@@ -49,7 +52,7 @@ function ExportRow({ job }: { job: ExportJob }) {
     <Table.Tr>
       <Table.Td>
         <Text size="sm">{job.name}</Text>
-        <Text size="xs" c="dimmed">{job.format.toUpperCase()} · {formatLocal(job.created_at)}{job.size_bytes !== null && job.status === 'completed' ? ` · ${formatSize(job.size_bytes)}` : ''}</Text>
+        <Text size="xs" c="dimmed">{job.format.toUpperCase()} · {job.order} order · {formatLocal(job.created_at)}{job.size_bytes !== null && job.status === 'completed' ? ` · ${formatSize(job.size_bytes)}` : ''}</Text>
         {job.error && job.status !== 'completed' && <Text size="xs" c="red">{job.error}</Text>}
         {failure && <Text size="xs" c="red">{failure}</Text>}
       </Table.Td>
@@ -76,13 +79,16 @@ function ExportRow({ job }: { job: ExportJob }) {
 }
 
 /**
- * "Export Log": name, time range, event types and format, plus the page's other filters; "Queue
- * Export" starts a background export, and recent exports are listed with their progress.
+ * "Export Log": name (by default what it holds), time range, event types, format and row order,
+ * plus the page's other filters; "Start export" starts a background export, and recent exports
+ * are listed with their progress.
  */
 export function ExportDialog({ opened, onClose, filters }: { opened: boolean; onClose: () => void; filters: Filters }) {
   const queryClient = useQueryClient();
-  const [name, setName] = useState(`Audit log ${new Date().toISOString().slice(0, 10)}`);
+  /** Null while the name is the description of what is selected; the typed name once edited. */
+  const [typedName, setTypedName] = useState<string | null>(null);
   const [format, setFormat] = useState<ExportJob['format']>('csv');
+  const [order, setOrder] = useState<ExportOrder | null>(null);
   const [range, setRange] = useState<RangeKey>(filters.range);
   const [from, setFrom] = useState(filters.from);
   const [to, setTo] = useState(filters.to);
@@ -94,7 +100,11 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
     setFrom(filters.from);
     setTo(filters.to);
     setTypes(filters.types);
+    setTypedName(null);
   }, [opened, filters]);
+  const selected: Filters = { ...filters, range, from, to, types };
+  const name = typedName ?? describeExport(selected);
+  const rowOrder = order ?? (format === 'jsonl' ? 'chain' : 'time');
 
   const eventTypes = useEventTypes(opened);
   const typeData = [...new Set([...(eventTypes.data ?? []).map((t) => t.type), ...types])].sort();
@@ -113,8 +123,7 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
   });
   const queue = useMutation({
     mutationFn: () => {
-      const body: Record<string, unknown> = { name: name.trim(), format };
-      const selected: Filters = { ...filters, range, from, to, types };
+      const body: Record<string, unknown> = { name: name.trim(), format, order: rowOrder };
       for (const [key, value] of apiQuery(selected)) {
         if (key === 'type' || key === 'result') body[key] = [...((body[key] as string[]) ?? []), value];
         else body[key] = value;
@@ -129,7 +138,7 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
   return (
     <Modal opened={opened} onClose={onClose} title="Export Log" size="lg">
       <Stack>
-        <TextInput label="Export name" value={name} onChange={(e) => setName(e.currentTarget.value)} required maxLength={200} />
+        <TextInput label="Export name" value={name} onChange={(e) => setTypedName(e.currentTarget.value)} required maxLength={200} />
         <Select
           label="Time range"
           data={Object.entries(RANGE_LABELS).map(([value, label]) => ({ value, label }))}
@@ -159,6 +168,14 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
           <Text size="sm" fw={500}>Format</Text>
           <SegmentedControl value={format} onChange={(v) => setFormat(v as ExportJob['format'])} data={[{ value: 'csv', label: 'CSV' }, { value: 'xlsx', label: 'Excel' }, { value: 'jsonl', label: 'JSONL' }]} />
         </Stack>
+        <Select
+          label="Row order"
+          description={rowOrder === 'time' ? 'As on this page. The file name says which order it is in.' : 'As the hash chain: `auditum verify --file` can check a complete JSONL export.'}
+          data={[{ value: 'time', label: 'Time order, newest first' }, { value: 'chain', label: 'Chain order (for verification)' }]}
+          value={rowOrder}
+          allowDeselect={false}
+          onChange={(v) => setOrder(v as ExportOrder)}
+        />
         {queue.isError && <Alert color="red" role="alert">{errorMessage(queue.error)}</Alert>}
         {queue.isSuccess && <Alert color="teal">Export queued. It runs in the background; download it below when it is completed.</Alert>}
         <Group justify="flex-end">

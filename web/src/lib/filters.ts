@@ -84,6 +84,31 @@ export function apiQuery(filters: Filters, now = new Date()): URLSearchParams {
   return params;
 }
 
+const RANGE_MS: Partial<Record<RangeKey, number>> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', year: 'numeric' });
+
+/** The range's bounds as dates ("Nov 25, 2026 – Dec 2, 2026"), resolved now for relative ranges. */
+export function rangeDates(filters: Filters, now = new Date()): string {
+  const span = RANGE_MS[filters.range];
+  const from = span ? new Date(now.getTime() - span) : filters.range === 'this_month' ? new Date(now.getFullYear(), now.getMonth(), 1) : filters.from ? new Date(filters.from) : null;
+  const to = filters.range === 'custom' && filters.to ? new Date(filters.to) : now;
+  if (!from) return `until ${day.format(to)}`;
+  return day.formatRange(from, to);
+}
+
+/** A name saying what an export holds: "Audit log, Nov 25 – Dec 2, 2026, login.failure, failed, search "x"". */
+export function describeExport(filters: Filters, now = new Date()): string {
+  const parts = ['Audit log', rangeDates(filters, now)];
+  if (filters.types.length) parts.push(filters.types.join(' + '));
+  if (filters.results.length) parts.push(filters.results.join(' + '));
+  for (const [label, value] of [['actor', filters.actor], ['target', filters.target], ['project', filters.project], ['IP', filters.ip]]) {
+    if (value!.trim()) parts.push(`${label} ${value!.trim()}`);
+  }
+  if (filters.q.trim()) parts.push(`search "${filters.q.trim()}"`);
+  const name = parts.join(', ');
+  return name.length > 200 ? `${name.slice(0, 199)}…` : name;
+}
+
 /** Human descriptions of the active filters, for the empty state. */
 export function describeFilters(filters: Filters): string[] {
   const out: string[] = [];
