@@ -108,6 +108,10 @@ export const configSchema = z.object({
    */
   workLeaseMs: intFromString(1000, 600_000).default(15_000),
   ingestQueueMaxEvents: intFromString(1000, 1_000_000).default(20_000),
+  /** Live streams (GET /v1/events/stream) one server keeps open per organization; more get 429. */
+  streamMaxPerOrg: intFromString(1, 10_000).default(20),
+  /** A comment line is sent on an idle stream this often, ms, so proxies keep it open. */
+  streamKeepAliveMs: intFromString(100, 300_000).default(15_000),
   /** Sign a checkpoint for each organization with new entries this often, seconds (0 = never on a timer). */
   checkpointIntervalSeconds: intFromString(0, 2_147_483).default(3600),
   /** Also sign one as soon as an organization has this many entries past its latest checkpoint (0 = off). */
@@ -166,6 +170,8 @@ export const envNames: Record<keyof Config, string> = {
   retentionIntervalMs: 'AUDITUM_RETENTION_INTERVAL_MS',
   workLeaseMs: 'AUDITUM_WORK_LEASE_MS',
   ingestQueueMaxEvents: 'AUDITUM_INGEST_QUEUE_MAX_EVENTS',
+  streamMaxPerOrg: 'AUDITUM_STREAM_MAX_PER_ORG',
+  streamKeepAliveMs: 'AUDITUM_STREAM_KEEPALIVE_MS',
   checkpointIntervalSeconds: 'AUDITUM_CHECKPOINT_INTERVAL_SECONDS',
   checkpointEveryEntries: 'AUDITUM_CHECKPOINT_EVERY_ENTRIES',
   jobRetryBaseMs: 'AUDITUM_JOB_RETRY_BASE_MS',

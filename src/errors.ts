@@ -61,6 +61,17 @@ export class OutboundRefusedError extends AppError {
   }
 }
 
+/** A client holds as many of a bounded resource (open streams) as it may: 429 with Retry-After. */
+export class TooManyError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(code: string, message: string, retryAfterSeconds = 5) {
+    super(429, code, message);
+    this.name = 'TooManyError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** The server has more work waiting than it takes on: 503 with Retry-After, nothing written. */
 export class OverloadedError extends AppError {
   readonly retryAfterSeconds: number;

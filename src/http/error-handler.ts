@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errorCode, OverloadedError, storageFailure } from '../errors.ts';
+import { AppError, errorCode, OverloadedError, storageFailure, TooManyError } from '../errors.ts';
 import { wantsPage } from '../web/web-page.ts';
 
 /** Codes for the 4xx errors Fastify raises itself, before our handlers run. */
@@ -22,7 +22,7 @@ export function errorHandler(error: FastifyError | AppError | Error, request: Fa
     return reply.status(storage.status).send({ error: { code: storage.code, message: storage.message } });
   }
   if (error instanceof AppError) {
-    if (error instanceof OverloadedError) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof OverloadedError || error instanceof TooManyError) reply.header('retry-after', String(error.retryAfterSeconds));
     else if (error.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
   }
