@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { DatabaseStartError } from './db/postgres.ts';
 import { runDbCopy } from './db/copy-command.ts';
+import { runTail } from './query/tail-command.ts';
 import { parseScopes } from './access/api-key.service.ts';
 import { AppError, errorCode, storageFailure } from './errors.ts';
 import { inTransaction } from './db/unit-of-work.ts';
@@ -36,6 +37,8 @@ const USAGE = `usage: auditum <command>
   db copy --from DATA_DIR --to postgres://... [--from-secret-key-file FILE]
                                                  copy an SQLite installation into an empty PostgreSQL database
                                                  (the target's key: AUDITUM_SECRET_KEY or AUDITUM_SECRET_KEY_FILE)
+  tail --org SLUG [--type T]... [--result R]... [--actor A] [--project P] [--ip IP] [--q TEXT] [--after-seq N]
+                                                 print new entries as JSON lines as they are recorded, until Ctrl-C
   cluster status [--org SLUG]                    the servers sharing the database, their leases, schedules and lag (JSON)
   user create --org SLUG --email E [--role owner|admin|member] [--name NAME]
                                                  create a user (password read from AUDITUM_PASSWORD,
@@ -152,6 +155,13 @@ const CLI_OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   'from-secret-key-file': { type: 'string' },
+  type: { type: 'string', multiple: true },
+  result: { type: 'string', multiple: true },
+  actor: { type: 'string' },
+  project: { type: 'string' },
+  ip: { type: 'string' },
+  q: { type: 'string' },
+  'after-seq': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -267,6 +277,19 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
         return out;
       });
       for (const result of results) io.out(JSON.stringify(result));
+      return 0;
+    }
+    if (command === 'tail' && values.org) {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await withServices(config, async (s) => runTail(s.store, (await s.orgs.bySlug(values.org!)).id, values, io.out, stop.signal));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
       return 0;
     }
     if (command === 'cluster' && sub === 'status') {

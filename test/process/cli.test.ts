@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { freshDataDir } from '../helpers/test-app.ts';
 import { databaseEnv, dropDatabase, freshDatabaseUrl, rawQuery, storedContents } from '../helpers/test-database.ts';
-import { freePort, runCliProcess, startServerProcess, waitForExit } from '../helpers/process.ts';
+import { spawn } from 'node:child_process';
+import { CLI, freePort, runCliProcess, startServerProcess, waitForExit } from '../helpers/process.ts';
+import { waitFor } from '../helpers/otlp-receiver.ts';
 
 describe('auditum CLI', () => {
   let dataDir: string;
@@ -65,6 +67,50 @@ describe('auditum CLI', () => {
     const res = await runCliProcess(['serve'], { ...env, PORT: 'not-a-port' });
     assert.equal(res.code, 2);
     assert.match(res.stderr, /PORT/);
+  });
+
+  it('tails new entries as JSON lines, with filters, from another process than the server, until SIGTERM', async () => {
+    const port = await freePort();
+    const server = await startServerProcess({ ...env, PORT: String(port) });
+    const tail = spawn(process.execPath, [CLI, 'tail', '--org', 'acme', '--result', 'failed', '--q', 'deploy'], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    tail.stdout.on('data', (d) => (stdout += d));
+    tail.stderr.on('data', (d) => (stderr += d));
+    try {
+      const send = async (events: unknown[]) => {
+        const res = await fetch(`${server.url}/v1/events`, {
+          method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }),
+        });
+        assert.equal(res.status, 201);
+      };
+      // It starts at the head: wait until it runs (a first matching entry shows up), then send the rest.
+      const lines = () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      await waitFor('the tail to print its first entry', async () => {
+        await send([{ type: 'flow.executed', result: 'failed', actor: { id: 'ci' }, action: 'deploy probe' }]);
+        return lines().length > 0;
+      }, 20_000);
+      await send([
+        { type: 'flow.executed', result: 'success', actor: { id: 'ci' }, action: 'deploy 1 ok' },
+        { type: 'flow.executed', result: 'failed', actor: { id: 'ci' }, action: 'deploy 2 broke' },
+        { type: 'flow.executed', result: 'failed', actor: { id: 'ci' }, action: 'backup broke' },
+      ]);
+      await waitFor('deploy 2', () => lines().some((e) => e.action === 'deploy 2 broke'));
+      const printed = lines();
+      assert.ok(printed.every((e) => e.result === 'failed' && e.action.includes('deploy')), stdout);
+      assert.ok(printed.every((e, i) => i === 0 || e.seq > printed[i - 1].seq), 'in seq order');
+      assert.match(printed.at(-1).hash, /^[0-9a-f]{64}$/);
+    } finally {
+      tail.kill('SIGTERM');
+      server.child.kill('SIGTERM');
+    }
+    assert.equal(await waitForExit(tail), 0, stderr);
+    assert.equal(await waitForExit(server.child), 0);
+    const bad = await runCliProcess(['tail', '--org', 'acme', '--result', 'maybe'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--result/);
   });
 
   it('serves, shuts down gracefully on SIGTERM, and verify detects tampering in the file', async () => {
