@@ -28,14 +28,18 @@ export function SuggestInput({ label, placeholder, field, value, onApply }: {
   const suggestions = useSuggestions(field, typed.trim());
   const items = suggestions.data ?? [];
   const settled = !suggestions.isPlaceholderData && !suggestions.isFetching;
-  useEffect(() => {
-    if (!settled || typed !== text) return;
-    const trimmed = typed.trim();
+  /** Applies `raw` (a name typed in full stands for its value), unless it is what is in force. */
+  const apply = (raw: string) => {
+    const trimmed = raw.trim();
     const named = items.filter((s) => s.label.toLowerCase() === trimmed.toLowerCase() && s.value !== trimmed);
     const next = named.length === 1 ? named[0]!.value : trimmed;
     if (next === applied.current) return;
     applied.current = next;
     onApply(next);
+  };
+  useEffect(() => {
+    if (!settled || typed !== text) return;
+    apply(typed);
     // Applies when the typing has settled and its suggestions are in.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [typed, settled]);
@@ -49,6 +53,11 @@ export function SuggestInput({ label, placeholder, field, value, onApply }: {
       data={items.map((s) => s.value)}
       value={text}
       onChange={setText}
+      // Enter and leaving the field apply at once, so the next filter changed does not race the pause.
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') apply(text);
+      }}
+      onBlur={() => apply(text)}
       filter={({ options }) => options}
       description={description}
       inputWrapperOrder={['label', 'input', 'description']}

@@ -16,6 +16,9 @@ export function isEmbedded() {
   return bearer !== null;
 }
 
+/** The credentials of a read: the viewer token in embedded mode, else the session cookie (sent by the browser). */
+export const readHeaders = (): Record<string, string> => (bearer ? { authorization: `Bearer ${bearer}` } : {});
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -68,7 +71,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
  * with the Authorization header and saved from a blob, named as the server's Content-Disposition says.
  */
 export async function downloadWithToken(path: string, fallbackName: string): Promise<void> {
-  const response = await send(path, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, credentials: 'same-origin' });
+  const response = await send(path, { headers: readHeaders(), credentials: 'same-origin' });
   if (!response.ok) {
     const parsed = await response.json().catch(() => null);
     throw new ApiError(response.status, parsed?.error?.code ?? 'error', parsed?.error?.message ?? `download failed (${response.status})`);

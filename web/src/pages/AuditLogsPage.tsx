@@ -1,7 +1,7 @@
-import { Alert, Badge, Button, Center, Checkbox, Group, Loader, Paper, Popover, Stack, Switch, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Center, Checkbox, Group, Paper, Popover, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { IconColumns, IconDownload, IconPlugConnected } from '@tabler/icons-react';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { EventDrawer } from '../components/EventDrawer.tsx';
@@ -14,7 +14,8 @@ import { api } from '../lib/api.ts';
 import { apiQuery, describeFilters, EMPTY_FILTERS, readFilters, writeFilters, type Filters } from '../lib/filters.ts';
 import { formatCount } from '../lib/format.ts';
 import { COLUMNS, useColumns, type ColumnKey } from '../lib/columns.ts';
-import type { EventsPage, Me } from '../lib/types.ts';
+import type { Entry, EventsPage, Me } from '../lib/types.ts';
+import { useEventStream } from '../api/stream.ts';
 
 /** The Audit Logs table with its filters, live tail and drawers; shared by the app and the embed. */
 export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKey }: {
@@ -60,10 +61,37 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) => api<EventsPage>('GET', `/v1/events?${query}&limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : '&include_count=true'}`),
     getNextPageParam: (last) => last.next_cursor,
-    refetchInterval: live ? 3000 : false,
   });
   const entries = useMemo(() => events.data?.pages.flatMap((p) => p.events) ?? [], [events.data]);
   const count = events.data?.pages[0]?.count;
+
+  // Live tail: new entries come by the stream. At the top of the page they go straight in; scrolled
+  // down, they wait behind "N new entries" so the rows being read do not move.
+  const queryClient = useQueryClient();
+  const [waiting, setWaiting] = useState<Entry[]>([]);
+  useEffect(() => setWaiting([]), [query, live]);
+  const merge = (incoming: Entry[]) => {
+    queryClient.setQueryData<InfiniteData<EventsPage, string | null>>(['events', query], (old) => {
+      if (!old?.pages[0]) return old;
+      const known = new Set(old.pages.flatMap((p) => p.events.map((e) => e.id)));
+      const added = incoming.filter((e) => !known.has(e.id));
+      if (added.length === 0) return old;
+      const [first, ...rest] = old.pages;
+      const merged = [...added, ...first.events].sort((a, b) => b.occurred_at.localeCompare(a.occurred_at) || b.seq - a.seq);
+      const counted = first.count && { ...first.count, value: first.count.value + added.length };
+      return { ...old, pages: [{ ...first, events: merged, ...(counted ? { count: counted } : {}) }, ...rest] };
+    });
+  };
+  const showWaiting = () => {
+    merge(waiting);
+    setWaiting([]);
+    window.scrollTo({ top: 0, behavior: 'smooth' });
+  };
+  const streamFrom = events.data ? (entries.length ? Math.max(...entries.map((e) => e.seq)) : null) : undefined;
+  useEventStream(query, streamFrom, live, (batch) => {
+    if (window.scrollY < 120 && waiting.length === 0) merge(batch);
+    else setWaiting((prev) => [...prev, ...batch]);
+  });
 
   // Rows that appeared while live tail is on are highlighted.
   const seen = useRef<Set<string> | null>(null);
@@ -134,6 +162,13 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
       {events.isError && (
         <RetryAlert title="Could not load the audit log" error={events.error} retrying={events.isFetching} onRetry={() => void events.refetch()} />
       )}
+      {waiting.length > 0 && (
+        <Center pos="sticky" top={8} style={{ zIndex: 5 }}>
+          <Button size="xs" radius="xl" onClick={showWaiting} aria-live="polite">
+            {waiting.length === 1 ? '1 new entry' : `${waiting.length} new entries`}
+          </Button>
+        </Center>
+      )}
       <Paper withBorder>
         <EventsTable entries={entries} loading={events.isPending || events.isFetchingNextPage} fresh={fresh} columns={columns.visible} layout={layout} onOpen={(e) => openEvent(e.id)} />
         {!events.isPending && !events.isError && entries.length === 0 && (
@@ -165,7 +200,6 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
           </Text>
         )}
       </Paper>
-      {events.isFetching && !events.isPending && live && <Loader size="xs" aria-label="Refreshing" />}
       <EventDrawer
         id={eventId}
         onClose={() => closeEvent()}
