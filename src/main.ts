@@ -25,6 +25,7 @@ import { createUserService } from './access/user.service.ts';
 import { settingsRoutes } from './orgs/settings.routes.ts';
 import { webPageRoutes } from './web/web-page.ts';
 import { createEventQuery } from './events/event-query.ts';
+import { createHistogram } from './query/histogram.ts';
 import { createEventStore } from './events/event-store.ts';
 import { createSearchIndexer } from './events/search-indexer.ts';
 import { createAuthGuard } from './http/auth.ts';
@@ -145,6 +146,7 @@ export async function createServices(database: Database, config: Config) {
   const exportRepo = createExportRepo(database);
   const exportFiles = createExportFiles(config.dataDir);
   const exports = createExportService({ db: database.db, repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
+  const histogram = createHistogram({ database, query, store });
   const workRepo = createWorkRepo(database);
   const cluster = createClusterStatus({
     repo: workRepo,
@@ -160,7 +162,7 @@ export async function createServices(database: Database, config: Config) {
   return {
     workRepo, cluster,
     database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store, ingest,
-    indexer, query, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
+    indexer, query, histogram, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
     invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport, keyring,
   };
 }
@@ -215,7 +217,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   });
   ingestRoutes(app, { ingest: services.ingest, auth });
   const recordView = createViewRecorder({ selfAudit: services.selfAudit });
-  queryRoutes(app, { store: services.store, query: services.query, auth, recordView });
+  queryRoutes(app, { store: services.store, query: services.query, histogram: services.histogram, auth, recordView });
   const streamOptions = { maxPerOrg: config.streamMaxPerOrg, keepAliveMs: config.streamKeepAliveMs };
   streamRoutes(app, { store: services.store, auth, recordView, options: streamOptions });
   integrityRoutes(app, { integrity: services.checkpoints, auth });

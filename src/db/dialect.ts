@@ -49,6 +49,8 @@ export interface DialectAdapter {
   createEventsTable(db: Kysely<any>): Promise<void>;
   /** Creates what the engine's full-text index keeps inside the database (nothing for SQLite, whose index is a file). */
   createSearchTables(db: Kysely<any>): Promise<void>;
+  /** The activity counts' table (event-counts.ts), where the search index lives in the database, filled from what is indexed. */
+  createCountTables(db: Kysely<any>): Promise<void>;
   /**
    * Makes the events table ready to take entries from `fromMs` (default: now) up to `untilMs`
    * (partitions created ahead on PostgreSQL; nothing to do on SQLite). Idempotent.

@@ -1,4 +1,5 @@
 import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
+import { COUNT_UNITS } from './event-counts.ts';
 import type { DialectAdapter, Lockable } from './dialect.ts';
 import { EVENT_COLUMNS } from './event-columns.ts';
 import { PK_SLOTS } from './event-keys.ts';
@@ -64,6 +65,27 @@ export const postgresAdapter: DialectAdapter = {
       .addColumn('org_id', 'text', (c) => c.primaryKey())
       .addColumn('indexed_seq', 'bigint', (c) => c.notNull())
       .execute();
+  },
+
+  async createCountTables(db) {
+    await db.schema
+      .createTable('event_counts')
+      .addColumn('org_id', 'text', (c) => c.notNull())
+      .addColumn('unit', 'bigint', (c) => c.notNull())
+      .addColumn('start', 'bigint', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('category', 'text', (c) => c.notNull())
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('n', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('event_counts_pkey', ['org_id', 'unit', 'start', 'type', 'category', 'result'])
+      .execute();
+    // What is indexed already is counted now; the indexer counts the rest as it goes.
+    for (const unit of COUNT_UNITS) {
+      await sql`insert into event_counts (org_id, unit, start, type, category, result, n)
+        select e.org_id, ${unit}, (e.occurred_at / ${unit}) * ${unit}, e.type, e.category, e.result, count(*)
+        from events e join search_state s on s.org_id = e.org_id and e.seq <= s.indexed_seq
+        group by 1, 3, 4, 5, 6`.execute(db);
+    }
   },
 
   /**

@@ -1,10 +1,22 @@
 import { sql, type Kysely } from 'kysely';
 import type { SearchIndex } from './search-index.ts';
+import { countRows, readCounts, type CountRow, type EventCountsTable } from './event-counts.ts';
 import { inTransaction, type Executor } from './unit-of-work.ts';
 
 interface SearchTables {
   search_docs: { org_id: string; pk: number; doc: string };
   search_state: { org_id: string; indexed_seq: number };
+  event_counts: EventCountsTable;
+}
+
+/** Adds count rows (negative n takes off), one statement for a batch. */
+async function addCounts(trx: Kysely<SearchTables>, orgId: string, rows: CountRow[]) {
+  if (rows.length === 0) return;
+  await trx
+    .insertInto('event_counts')
+    .values(rows.map((row) => ({ org_id: orgId, ...row })))
+    .onConflict((oc) => oc.columns(['org_id', 'unit', 'start', 'type', 'category', 'result']).doUpdateSet({ n: sql<number>`event_counts.n + excluded.n` }))
+    .execute();
 }
 
 /** A term as a LIKE pattern that matches it as a substring, with LIKE's own characters taken literally. */
@@ -35,11 +47,15 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
       const seq = docs[docs.length - 1]!.seq;
       await inTransaction(db, async (trx) => {
         await fence?.(trx as unknown as Executor);
-        await trx
+        const inserted = await trx
           .insertInto('search_docs')
           .values(docs.map((d) => ({ org_id: orgId, pk: d.pk, doc: d.doc })))
           .onConflict((oc) => oc.columns(['org_id', 'pk']).doNothing())
+          .returning('pk')
           .execute();
+        // Counted once: a batch indexed twice (a catch-up beside the indexer) adds nothing the second time.
+        const fresh = new Set(inserted.map((row) => Number(row.pk)));
+        await addCounts(trx, orgId, countRows(docs.filter((d) => fresh.has(d.pk)).map((d) => d.fields)));
         await trx
           .insertInto('search_state')
           .values({ org_id: orgId, indexed_seq: seq })
@@ -47,11 +63,19 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
           .execute();
       });
     },
-    async remove(orgId, pks) {
-      for (let i = 0; i < pks.length; i += 1000) {
-        await db.deleteFrom('search_docs').where('org_id', '=', orgId).where('pk', 'in', pks.slice(i, i + 1000)).execute();
+    async remove(orgId, removed) {
+      for (let i = 0; i < removed.length; i += 1000) {
+        const chunk = removed.slice(i, i + 1000);
+        await inTransaction(db, async (trx) => {
+          const gone = await trx.deleteFrom('search_docs').where('org_id', '=', orgId).where('pk', 'in', chunk.map((r) => r.pk))
+            .returning('pk').execute();
+          // Only what was indexed was counted.
+          const indexed = new Set(gone.map((row) => Number(row.pk)));
+          await addCounts(trx, orgId, countRows(chunk.filter((r) => indexed.has(r.pk)), -1));
+        });
       }
     },
+    counts: (orgId, query) => readCounts(db, orgId, query),
     // The index shares the database's pool, which the database closes.
     async close() {},
   };

@@ -1,6 +1,7 @@
 import type { Executor } from './unit-of-work.ts';
 import type { ActorColumn, EventFilter, FILTER_COLUMNS } from '../query/event-filter.ts';
 import type { EventRow } from '../events/entry-mapping.ts';
+import type { CountCell, CountedEntry, CountQuery } from './event-counts.ts';
 
 /** The columns of one entry that the structured conditions of a filter read. */
 export type FilterFields = Pick<EventRow, (typeof FILTER_COLUMNS)[number]>;
@@ -57,7 +58,15 @@ export interface SearchIndex {
    * `fence` (where the index lives in the shared database) may refuse by throwing.
    */
   add(orgId: string, docs: SearchDoc[], fence?: (tx: Executor) => Promise<void>): Promise<void>;
-  /** Removes entries from the index (the retention purge). */
-  remove(orgId: string, pks: number[]): Promise<void>;
+  /**
+   * Removes entries from the index and from its counts (the retention purge); those that were
+   * never indexed are not counted off.
+   */
+  remove(orgId: string, removed: RemovedEntry[]): Promise<void>;
+  /** The indexed entries' counts per unit and result (event-counts.ts), for a filter `countable` accepts. */
+  counts(orgId: string, query: CountQuery): Promise<CountCell[]>;
   close(): Promise<void>;
 }
+
+/** An entry leaving the index, with what its counts were kept by. */
+export type RemovedEntry = { pk: number } & CountedEntry;

@@ -27,6 +27,9 @@ export const sqliteAdapter: DialectAdapter = {
 
   async createSearchTables() {},
 
+  // In search.db, beside the index (sqlite-search.ts).
+  async createCountTables() {},
+
   async preparePartitions() {},
 
   async lockExclusive() {},

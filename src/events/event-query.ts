@@ -51,7 +51,7 @@ export function createEventQuery(database: Database) {
 
   const fetch = (query: Query): Source => (after, limit, keysOnly) => {
     const q = (after === undefined ? query : query.where('events.pk', '<', after)).orderBy('events.pk', 'desc').limit(limit);
-    return (keysOnly ? q.select('events.pk') : q.selectAll('events')).execute() as Promise<EventRow[]>;
+    return (keysOnly ? q.select(['events.pk', 'events.result', 'events.occurred_at']) : q.selectAll('events')).execute() as Promise<EventRow[]>;
   };
 
   /** Reads `query` newest first in chunks and keeps the rows whose searchText holds every term. */
@@ -155,17 +155,23 @@ export function createEventQuery(database: Database) {
 
   /** How many entries match, counting no further than `cap`. */
   async function count(orgId: string, filter: EventFilter, cap: number): Promise<{ value: number; capped: boolean }> {
-    const seen = new Set<number>();
+    const { rows, capped } = await matching(orgId, filter, cap);
+    return { value: rows.length, capped };
+  }
+
+  /** The time and result of each matching entry, up to `cap` of them (the activity chart's fallback). */
+  async function matching(orgId: string, filter: EventFilter, cap: number): Promise<{ rows: Array<{ at: number; result: string }>; capped: boolean }> {
+    const seen = new Map<number, { at: number; result: string }>();
     for (const source of await sources(orgId, filter)) {
       let after: number | undefined;
       while (seen.size <= cap) {
         const rows = await source(after, COUNT_STEP, true);
-        for (const row of rows) seen.add(row.pk);
+        for (const row of rows) seen.set(row.pk, { at: Number(row.occurred_at), result: row.result });
         if (rows.length < COUNT_STEP) break;
         after = rows[rows.length - 1]!.pk;
       }
     }
-    return { value: Math.min(seen.size, cap), capped: seen.size > cap };
+    return { rows: [...seen.values()].slice(0, cap), capped: seen.size > cap };
   }
 
   /**
@@ -201,7 +207,7 @@ export function createEventQuery(database: Database) {
     return [...emails].sort().slice(0, limit);
   }
 
-  return { list, count, scan, types, actorEmails };
+  return { list, count, matching, scan, types, actorEmails };
 }
 
 export type EventQuery = ReturnType<typeof createEventQuery>;

@@ -11,6 +11,7 @@ import type { EventStore } from '../events/event-store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventFilterQuerySchema, toEventFilter } from './event-filter.schemas.ts';
 import { SUGGESTION_FIELDS, suggest } from './suggestions.ts';
+import { HISTOGRAM_CAP, type HistogramService } from './histogram.ts';
 
 /** Counts stop here: the page says "10,000+" rather than scanning everything. */
 export const COUNT_CAP = 10_000;
@@ -22,7 +23,13 @@ const listQuerySchema = eventFilterQuerySchema.extend({
 });
 
 /** GET /v1/events (filtered, newest first, keyset pages) and GET /v1/events/{id}. */
-export function queryRoutes(app: App, deps: { store: EventStore; query: EventQuery; auth: AuthGuard; recordView?: ViewRecorder }) {
+export function queryRoutes(app: App, deps: {
+  store: EventStore;
+  query: EventQuery;
+  histogram: HistogramService;
+  auth: AuthGuard;
+  recordView?: ViewRecorder;
+}) {
   app.get('/v1/events', {
     schema: {
       summary: 'List entries, newest first',
@@ -47,6 +54,31 @@ export function queryRoutes(app: App, deps: { store: EventStore; query: EventQue
       const page = await deps.query.list(orgId, filter, limit, cursor ? decodeCursor(cursor) : undefined);
       const count = include_count === 'true' ? await deps.query.count(orgId, filter, COUNT_CAP) : undefined;
       return { events: page.entries, next_cursor: page.next ? encodeCursor(page.next) : null, ...(count ? { count } : {}) };
+    },
+  });
+
+  app.get('/v1/events/histogram', {
+    schema: {
+      summary: 'Entries matching the filters per time bucket, by result (the activity chart)',
+      description: 'About `buckets` buckets of a readable width (1 minute to 7 days) over the range (default: the last 24 hours), '
+        + 'aligned to multiples of the width in UTC. `capped` when filters other than type, category and result made it count '
+        + `entries one by one and there were more than ${HISTOGRAM_CAP.toLocaleString('en')}.`,
+      tags: ['events'],
+      security: [{ bearer: [] }],
+      querystring: eventFilterQuerySchema.extend({ buckets: queryInt(1, 500).default(60) }),
+      response: {
+        200: z.object({
+          buckets: z.array(z.object({ start: z.string(), end: z.string(), counts: z.record(z.string(), z.number().int()) })),
+          interval_ms: z.number().int(),
+          capped: z.literal(true).optional(),
+        }),
+        ...errorResponses,
+      },
+    },
+    onRequest: deps.auth.requireScope('events:read'),
+    handler: async (request) => {
+      const { buckets, ...filterQuery } = request.query;
+      return deps.histogram.histogram(request.principal!.orgId, toEventFilter(filterQuery), buckets);
     },
   });
 

@@ -1,3 +1,4 @@
+import type { RemovedEntry } from '../db/search-index.ts';
 import type { Database } from '../db/database.ts';
 import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { PK_SLOTS } from '../db/event-keys.ts';
@@ -19,6 +20,8 @@ export interface RetentionAnchor {
 
 export interface PurgedBatch {
   pks: number[];
+  /** The purged entries as the search index counts them. */
+  removed: RemovedEntry[];
   fromSeq: number;
   toSeq: number;
 }
@@ -66,7 +69,7 @@ export function createRetentionRepo({ database }: { database: Database }) {
       const afterSeq = current ? Number(current.seq) : 0;
       const rows = await trx
         .selectFrom('events')
-        .select(['pk', 'seq', 'hash'])
+        .select(['pk', 'seq', 'hash', 'type', 'category', 'result', 'occurred_at'])
         .where('org_id', '=', orgId)
         .where('seq', '>', afterSeq)
         .orderBy('seq')
@@ -98,7 +101,8 @@ export function createRetentionRepo({ database }: { database: Database }) {
         .where('seq', '<=', last.seq)
         .where('pk', '<', cutoffPk)
         .execute();
-      return { pks: doomed.map((r) => r.pk), fromSeq: first.seq, toSeq: last.seq };
+      const removed = doomed.map((r) => ({ pk: r.pk, type: r.type, category: r.category, result: r.result, occurred_at: r.occurred_at }));
+      return { pks: doomed.map((r) => r.pk), removed, fromSeq: first.seq, toSeq: last.seq };
     });
   }
 

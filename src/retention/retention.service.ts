@@ -59,7 +59,7 @@ export function createRetentionService(deps: { database: Database; selfAudit: Se
       const batch = await repo.purgeBatch(orgId, cutoffMs, batchSize);
       if (!batch) break;
       // The index is derived data: a pk left behind by a crash here only costs a wasted lookup.
-      await deps.database.search.remove(orgId, batch.pks);
+      await deps.database.search.remove(orgId, batch.removed);
       from ??= batch.fromSeq;
       to = batch.toSeq;
       count += batch.pks.length;
