@@ -75,7 +75,7 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
             type: 'user.role_changed',
             action: `Changed role from ${change.from} to ${change.to}`,
             target,
-            metadata: { from: change.from, to: change.to, new_role: change.to },
+            metadata: { from: change.from, to: change.to, new_role: change.to, changes: { role: { from: change.from, to: change.to } } },
           };
           await selfAudit(orgId, actor, event, request, tx);
         }

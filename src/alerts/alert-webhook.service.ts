@@ -1,4 +1,5 @@
 import { relatedOf } from './alert-incident.ts';
+import { changedFields } from '../events/changes.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { SecretBox } from '../access/secret-box.ts';
@@ -116,6 +117,10 @@ export function createAlertWebhookService(deps: AlertWebhookDeps) {
         url_changed: urlChanged,
         enabled: input.enabled,
         secret_rotated: secret !== undefined,
+        changes: changedFields(
+          existing ? { enabled: existing.enabled === 1, url: maskedUrl(openWebhookUrl(secrets, orgId, existing.url)) } : {},
+          { enabled: input.enabled, url: maskedUrl(url) },
+        ),
       },
     };
     await inTransaction(deps.db, async (tx) => {

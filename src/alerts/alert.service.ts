@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { changedFields } from '../events/changes.ts';
 import { v7 as uuidv7 } from 'uuid';
 import type { Principal } from '../access/principal.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
@@ -87,12 +88,16 @@ export function createAlertService(deps: AlertServiceDeps) {
   }
 
   /** Records a rule change in the change's own transaction. */
-  async function audit(orgId: string, actor: Principal['actor'], action: string, row: RuleRow, request: FastifyRequest | undefined, tx: Executor) {
+  async function audit(
+    orgId: string, actor: Principal['actor'], action: string, row: RuleRow, request: FastifyRequest | undefined, tx: Executor, old?: RuleRow,
+  ) {
+    const { id: _i, created_at: _c, updated_at: _u, ...now } = ruleView(row);
+    const changes = old ? (({ id: _oi, created_at: _oc, updated_at: _ou, ...was }) => changedFields(was, now))(ruleView(old)) : undefined;
     const event = {
       type: 'settings.updated',
       action,
       target: { type: 'alert_rule', id: row.id, name: row.name },
-      metadata: { setting: 'alert_rule', enabled: row.enabled === 1 },
+      metadata: { setting: 'alert_rule', enabled: row.enabled === 1, ...(changes ? { changes } : {}) },
     };
     await selfAudit(orgId, actor, event, request, tx);
   }
@@ -127,7 +132,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     const what = row.enabled !== old.enabled ? (row.enabled ? 'Enabled' : 'Disabled') : 'Updated';
     await inTransaction(deps.db, async (tx) => {
       await repo.updateRule(row, versionChanged, tx);
-      await audit(orgId, actor, `${what} alert rule "${row.name}"`, row, request, tx);
+      await audit(orgId, actor, `${what} alert rule "${row.name}"`, row, request, tx, old);
     });
     return ruleView(row);
   }

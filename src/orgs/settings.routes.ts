@@ -34,7 +34,7 @@ export function settingsRoutes(app: App, deps: { db: Executor; auth: AuthGuard; 
           type: 'settings.updated',
           action: 'Renamed the organization',
           target: { type: 'organization', id: org.id, name: org.name },
-          metadata: { name: { from: before.name, to: org.name } },
+          metadata: { name: { from: before.name, to: org.name }, changes: { name: { from: before.name, to: org.name } } },
         };
         await deps.selfAudit(orgId, actor, event, request, tx);
         return { org };

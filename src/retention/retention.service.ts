@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { changedFields } from '../events/changes.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { SelfAudit } from '../access/self-audit.ts';
@@ -39,7 +40,7 @@ export function createRetentionService(deps: { database: Database; selfAudit: Se
         type: 'retention.updated',
         action: 'update retention settings',
         target: { type: 'organization', id: orgId },
-        metadata: { old, new: value },
+        metadata: { old, new: value, changes: changedFields(old, value) },
       };
       await deps.selfAudit(orgId, actor, event, request, tx);
       return value;

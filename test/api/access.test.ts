@@ -101,7 +101,7 @@ describe('accounts and access', () => {
     assert.equal(byOwner.body.role, 'owner');
     const [change] = await recorded(t, t.org.id, 'user.role_changed');
     assert.equal(change!.actor.email, 'owner@acme.test');
-    assert.deepEqual(change!.metadata, { from: 'member', to: 'owner', new_role: 'owner' });
+    assert.deepEqual(change!.metadata, { from: 'member', to: 'owner', new_role: 'owner', changes: { role: { from: 'member', to: 'owner' } } });
     assert.equal(change!.target!.id, userId);
     // Demote the new owner, then try to demote the last owner.
     assert.equal((await t.request('PATCH', `/v1/members/${userId}`, { as: owner, body: { role: 'member' } })).status, 200);

@@ -90,6 +90,7 @@ describe('alerts', () => {
     // Changes to rules are themselves in the audit log.
     const changes = await entriesOfType('settings.updated');
     assert.deepEqual(changes.map((e) => e.action), ['Disabled alert rule "New API key"', 'Updated alert rule "Repeated failed sign-ins"']);
+    assert.deepEqual(changes[0]!.metadata!.changes, { enabled: { from: true, to: false } }, 'the change is recorded as from and to');
     // Bad input is refused, naming the field.
     const bad = await call('POST', '/v1/alert-rules', { body: { name: 'x', condition: { type: 'threshold', count: 0, window_minutes: 5 } } });
     assert.equal(bad.status, 400);

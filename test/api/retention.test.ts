@@ -46,7 +46,11 @@ describe('retention', () => {
     assert.equal(put.body.legal_hold, true);
     const audit = await t.request('GET', '/v1/events?type=retention.updated');
     assert.equal(audit.body.events.length, 1);
-    assert.deepEqual(audit.body.events[0].metadata, { old: { retention_days: 365, legal_hold: false }, new: { retention_days: null, legal_hold: true } });
+    assert.deepEqual(audit.body.events[0].metadata, {
+      old: { retention_days: 365, legal_hold: false },
+      new: { retention_days: null, legal_hold: true },
+      changes: { retention_days: { from: 365, to: null }, legal_hold: { from: false, to: true } },
+    });
 
     const other = await t.createOrg('other', ['admin']);
     assert.equal((await t.request('GET', '/v1/settings/retention', { key: other.key })).body.retention_days, 365, "another org's settings are its own");

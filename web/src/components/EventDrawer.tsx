@@ -10,6 +10,8 @@ import type { Entry } from '../lib/types.ts';
 import type { Filters } from '../lib/filters.ts';
 import { ActorCell, ResultBadge, TargetCell, TypeBadge } from './EventsTable.tsx';
 import { CopyIcon, JsonView } from './JsonView.tsx';
+import { ChangeDiff } from './ChangeDiff.tsx';
+import { changesOf } from '../lib/changes.ts';
 
 function Field({ label, children, filter }: { label: string; children: ReactNode; filter?: () => void }) {
   return (
@@ -173,6 +175,12 @@ export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
             </Stack>
           </section>
           <Divider />
+          {changesOf(e.metadata) && (
+            <section aria-label="What changed">
+              <Title order={4} mb="sm">What changed</Title>
+              <ChangeDiff metadata={e.metadata} />
+            </section>
+          )}
           <section aria-label="Metadata">
             <Title order={4} mb="sm">Metadata</Title>
             {e.metadata ? <JsonView value={e.metadata} label="metadata" /> : <Text size="sm" c="dimmed">No metadata.</Text>}

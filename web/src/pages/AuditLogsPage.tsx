@@ -4,6 +4,7 @@ import { IconColumns, IconDownload, IconPlugConnected } from '@tabler/icons-reac
 import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { ActivityChart } from '../components/ActivityChart.tsx';
 import { EventDrawer } from '../components/EventDrawer.tsx';
 import { RetryAlert } from '../components/RetryAlert.tsx';
 import { EventsTable } from '../components/EventsTable.tsx';
@@ -81,6 +82,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
       const counted = first.count && { ...first.count, value: first.count.value + added.length };
       return { ...old, pages: [{ ...first, events: merged, ...(counted ? { count: counted } : {}) }, ...rest] };
     });
+    void queryClient.invalidateQueries({ queryKey: ['histogram', query] });
   };
   const showWaiting = () => {
     merge(waiting);
@@ -162,6 +164,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
       {events.isError && (
         <RetryAlert title="Could not load the audit log" error={events.error} retrying={events.isFetching} onRetry={() => void events.refetch()} />
       )}
+      <ActivityChart query={query} onNarrow={(from, to) => setFilters({ ...filters, range: 'custom', from, to })} />
       {waiting.length > 0 && (
         <Center pos="sticky" top={8} style={{ zIndex: 5 }}>
           <Button size="xs" radius="xl" onClick={showWaiting} aria-live="polite">
