@@ -31,7 +31,7 @@ export function AlertRuleForm({ rule, opened, onClose, onSave, saving, error }: 
     });
 
   return (
-    <Modal opened={opened} onClose={onClose} title={rule ? `Edit rule: ${rule.name}` : 'New alert rule'} size="lg">
+    <Modal opened={opened} onClose={onClose} title={rule ? `Edit rule: ${rule.name}` : 'New alert rule'} size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
       <form onSubmit={(e) => (e.preventDefault(), onSave(draft))}>
         <Stack>
           {Boolean(error) && <Alert color="red" role="alert">{errorMessage(error)}</Alert>}

@@ -136,7 +136,7 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
   const customIncomplete = range === 'custom' && (!from || !to);
 
   return (
-    <Modal opened={opened} onClose={onClose} title="Export Log" size="lg">
+    <Modal opened={opened} onClose={onClose} title="Export Log" size="lg" closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack>
         <TextInput label="Export name" value={name} onChange={(e) => setTypedName(e.currentTarget.value)} required maxLength={200} />
         <Select
@@ -155,8 +155,8 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
         />
         {range === 'custom' && (
           <Group grow>
-            <DateTimePicker label="From" value={toDate(from)} onChange={(v) => setFrom(fromPicker(v))} withSeconds clearable />
-            <DateTimePicker label="To" value={toDate(to)} onChange={(v) => setTo(fromPicker(v))} withSeconds clearable />
+            <DateTimePicker label="From" clearButtonProps={{ 'aria-label': 'Clear from' }} value={toDate(from)} onChange={(v) => setFrom(fromPicker(v))} withSeconds clearable />
+            <DateTimePicker label="To" clearButtonProps={{ 'aria-label': 'Clear to' }} value={toDate(to)} onChange={(v) => setTo(fromPicker(v))} withSeconds clearable />
           </Group>
         )}
         <MultiSelect label="Event types" placeholder="All types" data={typeData} value={types} onChange={setTypes} searchable clearable maxDropdownHeight={240} />

@@ -121,8 +121,8 @@ export function FiltersBar({ filters: fromUrl, onChange }: { filters: Filters; o
       )}
       {filters.range === 'custom' && (
         <Group gap="sm" grow>
-          <DateTimePicker label="Start" withSeconds={false} value={toDate(filters.from)} onChange={(v) => set({ from: fromPicker(v) })} clearable valueFormat="MMM D, YYYY h:mm A" />
-          <DateTimePicker label="End" withSeconds={false} value={toDate(filters.to)} onChange={(v) => set({ to: fromPicker(v) })} clearable valueFormat="MMM D, YYYY h:mm A" />
+          <DateTimePicker label="Start" clearButtonProps={{ 'aria-label': 'Clear start' }} withSeconds={false} value={toDate(filters.from)} onChange={(v) => set({ from: fromPicker(v) })} clearable valueFormat="MMM D, YYYY h:mm A" />
+          <DateTimePicker label="End" clearButtonProps={{ 'aria-label': 'Clear end' }} withSeconds={false} value={toDate(filters.to)} onChange={(v) => set({ to: fromPicker(v) })} clearable valueFormat="MMM D, YYYY h:mm A" />
         </Group>
       )}
       {hasFilters(filters) && (

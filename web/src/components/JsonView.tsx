@@ -17,7 +17,7 @@ export function CopyIcon({ value, label }: { value: string; label: string }) {
 }
 
 function Scalar({ value }: { value: unknown }) {
-  const color = typeof value === 'string' ? 'teal' : typeof value === 'number' ? 'blue' : 'grape';
+  const color = `var(--auditum-text-${typeof value === 'string' ? 'teal' : typeof value === 'number' ? 'blue' : 'grape'})`;
   return (
     <Text component="span" c={color} ff="monospace" size="sm" style={{ wordBreak: 'break-all' }}>
       {JSON.stringify(value)}

@@ -61,7 +61,9 @@ export function AlertsPage(_props: { me: Me }) {
           <Tabs.Tab value="open" rightSection={openCount ? <Badge size="sm" color="red" circle={openCount < 10}>{openCount}</Badge> : null}>Open</Tabs.Tab>
           <Tabs.Tab value="acknowledged">Acknowledged</Tabs.Tab>
         </Tabs.List>
-      </Tabs>
+        {/* Both panels exist, so each tab's aria-controls names one; the list shows in the active one. */}
+        <Tabs.Panel value={status === 'open' ? 'acknowledged' : 'open'}>{null}</Tabs.Panel>
+        <Tabs.Panel value={status} pt="sm">
       {alerts.data && alerts.data.alerts.length === 0 && (
         <Text c="dimmed" py="xl" ta="center">{status === 'open' ? 'No open alerts.' : 'No acknowledged alerts yet.'}</Text>
       )}
@@ -110,6 +112,8 @@ export function AlertsPage(_props: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       )}
+        </Tabs.Panel>
+      </Tabs>
     </Stack>
   );
 }

@@ -1,0 +1,116 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createLogger } from '../../src/log.ts';
+import { ensureWebBuilt } from '../../src/web/web-page.ts';
+import { seriousViolations } from '../helpers/axe.ts';
+import { artifactPath, browserSkipReason, launchBrowser } from '../helpers/browser.ts';
+import { PASSWORD, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+const skip = browserSkipReason();
+const FROM = '2026-11-20T00:00:00.000Z';
+const TO = '2026-11-21T00:00:00.000Z';
+const at = (hhmm: string) => `2026-11-20T${hhmm}:00.000Z`;
+
+/** The activity chart, the change diff, and accessibility of every page (issue 18, part 2). */
+describe('activity chart, change diffs and accessibility in Chromium', { skip: skip ?? false, timeout: 240_000 }, () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let memberId: string;
+  const range = `range=custom&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
+
+  before(async () => {
+    await ensureWebBuilt(createLogger('silent'));
+    t = await startTestApp();
+    await t.createUser(t.org.id, 'owner@acme.test', 'owner');
+    memberId = await t.createUser(t.org.id, 'dana@acme.test', 'member');
+    const events = [
+      ...['10:01', '10:07', '10:29'].map((hhmm) => sampleEvent({ type: 'user.login', action: `in ${hhmm}`, occurred_at: at(hhmm) })),
+      sampleEvent({ type: 'login.failure', result: 'failed', action: 'wrong password', occurred_at: at('10:15') }),
+      ...['15:40', '15:45'].map((hhmm) => sampleEvent({ type: 'api_key.used', result: 'denied', action: `denied ${hhmm}`, occurred_at: at(hhmm) })),
+    ];
+    assert.equal((await t.request('POST', '/v1/events', { body: { events } })).status, 201);
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York', locale: 'en-US', reducedMotion: 'reduce' });
+    page = await context.newPage();
+    await page.goto(`${t.url}/login?next=/audit-logs`);
+    await page.getByLabel('Email').fill('owner@acme.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Audit Logs' }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const periods = async () =>
+    page.getByRole('table', { name: 'Activity per period', includeHidden: true }).locator('tr').evaluateAll((rows) =>
+      rows.map((r) => `${r.querySelector('th')!.textContent}: ${r.querySelector('td')!.textContent}`));
+
+  it('counts the seeded entries per half hour and result, in the viewer\'s time zone', async () => {
+    await page.goto(`${t.url}/audit-logs?${range}`);
+    await page.getByRole('img', { name: /^Activity: 6 entries over 48 periods$/ }).waitFor();
+    assert.deepEqual(await periods(), ['Nov 20, 5:00 AM: 3 success, 1 failed', 'Nov 20, 10:30 AM: 2 denied']);
+    await page.screenshot({ path: artifactPath('30-activity-chart.png') });
+  });
+
+  it('narrows the time range by dragging across the chart, and Back undoes it', async () => {
+    const box = (await page.locator('.recharts-surface').first().boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.3, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, y, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.55, y, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForURL((u) => u.searchParams.get('from') !== FROM);
+    const url = new URL(page.url());
+    const from = Date.parse(url.searchParams.get('from')!);
+    const to = Date.parse(url.searchParams.get('to')!);
+    assert.equal(url.searchParams.get('range'), 'custom');
+    assert.ok(from > Date.parse(FROM) && to < Date.parse(TO) && from < to, `${new Date(from).toISOString()} – ${new Date(to).toISOString()}`);
+    assert.equal(from % 1_800_000, 0, 'the range starts at a bucket boundary');
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get('from') === FROM);
+  });
+
+  it('shows a role change as a readable diff, with the raw JSON a click away', async () => {
+    const owner = await t.signIn('owner@acme.test');
+    assert.equal((await t.request('PATCH', `/v1/members/${memberId}`, { as: owner, body: { role: 'admin' } })).status, 200);
+    await page.goto(`${t.url}/audit-logs?type=user.role_changed`);
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('Changed role from member to admin').click();
+    const changes = page.getByRole('table', { name: 'Changes' });
+    await changes.waitFor();
+    const cells = await changes.locator('tbody tr').first().locator('td').allTextContents();
+    assert.deepEqual(cells, ['role', 'Changed', '"member"', '"admin"']);
+    await page.getByRole('button', { name: 'Show raw JSON' }).click();
+    await page.getByRole('button', { name: 'Hide raw JSON' }).waitFor();
+    await page.screenshot({ path: artifactPath('31-change-diff.png') });
+    assert.deepEqual(await seriousViolations(page), [], 'the drawer');
+    await page.keyboard.press('Escape');
+  });
+
+  it('has no serious or critical accessibility violations on any page', async () => {
+    const found: string[] = [];
+    const check = async (what: string) => found.push(...(await seriousViolations(page)).map((v) => `${what}: ${v}`));
+    await page.goto(`${t.url}/audit-logs?${range}`);
+    await page.getByRole('img', { name: /^Activity:/ }).waitFor();
+    await check('Audit Logs');
+    await page.getByRole('button', { name: 'Export Log' }).click();
+    await page.getByRole('dialog', { name: 'Export Log' }).waitFor();
+    await check('export dialog');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Configure OTEL Export' }).click();
+    await page.getByRole('dialog').waitFor();
+    await check('OTEL drawer');
+    await page.keyboard.press('Escape');
+    for (const [path, heading] of [['/alerts', 'Alerts'], ['/settings/alerts', 'Alert settings'], ['/settings/members', 'Members'], ['/settings/api-keys', 'API keys'], ['/settings/oauth-clients', 'OAuth2'], ['/settings/retention', 'Retention']] as const) {
+      await page.goto(`${t.url}${path}`);
+      await page.getByRole('heading', { name: new RegExp(heading) }).first().waitFor();
+      await check(path);
+    }
+    assert.deepEqual(found, []);
+  });
+});
