@@ -107,8 +107,13 @@ describe('the Audit Logs table and drawer for auditors', { skip: skip ?? false, 
     const reds = await page.evaluate(() =>
       Array.from(document.querySelectorAll('tbody .mantine-Badge-root'))
         .filter((badge) => {
-          const [r, g, b] = getComputedStyle(badge).color.match(/\d+/g)!.map(Number);
-          return r! > 150 && g! < 110 && b! < 110;
+          // Red: a saturated colour whose hue is within 20 degrees of pure red (orange and brown are not).
+          const [r, g, b] = getComputedStyle(badge).color.match(/\d+/g)!.slice(0, 3).map((c) => Number(c) / 255) as [number, number, number];
+          const max = Math.max(r, g, b);
+          const min = Math.min(r, g, b);
+          if (max - min < 0.3 || max !== r) return false;
+          const hue = (60 * (g - b)) / (max - min);
+          return hue > -20 && hue < 20;
         })
         .map((badge) => badge.textContent!.trim().toLowerCase()),
     );
@@ -195,7 +200,7 @@ describe('the Audit Logs table and drawer for auditors', { skip: skip ?? false, 
   it('shows one card per entry at 390 px, with the filters folded and every action on screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${t.url}/audit-logs?result=failed&result=denied`);
-    const cards = page.getByRole('listitem');
+    const cards = page.getByRole('list', { name: 'Audit log entries' }).getByRole('listitem');
     await cards.first().waitFor();
     assert.equal(await cards.count(), 2);
     assert.equal(await page.getByRole('textbox', { name: 'Event types' }).isVisible(), false, 'filters folded');

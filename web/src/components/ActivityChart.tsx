@@ -87,16 +87,14 @@ export function ActivityChart({ query, onNarrow }: { query: string; onNarrow: (f
         </BarChart>
       </div>
       <VisuallyHidden>
-        <table aria-label="Activity per period">
-          <tbody>
-            {answer.buckets.filter((b) => Object.keys(b.counts).length > 0).map((b) => (
-              <tr key={b.start} data-start={b.start}>
-                <th>{dayTime.format(new Date(b.start))}</th>
-                <td>{results.filter((r) => b.counts[r]).map((r) => `${b.counts[r]} ${RESULT_LABELS[r].toLowerCase()}`).join(', ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul aria-label="Activity per period">
+          {answer.buckets.filter((b) => Object.keys(b.counts).length > 0).map((b) => (
+            <li key={b.start} data-start={b.start}>
+              {`${dayTime.format(new Date(b.start))}: `}
+              {results.filter((r) => b.counts[r]).map((r) => `${b.counts[r]} ${RESULT_LABELS[r].toLowerCase()}`).join(', ')}
+            </li>
+          ))}
+        </ul>
       </VisuallyHidden>
     </Paper>
   );
