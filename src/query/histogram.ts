@@ -3,6 +3,7 @@ import { countable, HOUR, MINUTE, type CountCell } from '../db/event-counts.ts';
 import type { EventQuery } from '../events/event-query.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { matchesFilter, type EventFilter } from './event-filter.ts';
+import type { Histogram } from './histogram.schema.ts';
 
 const DAY = 24 * HOUR;
 /** Bucket widths a person reads easily; the smallest one giving at most the buckets asked for is used. */
@@ -11,19 +12,6 @@ const WIDTHS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * M
 export const HISTOGRAM_CAP = 100_000;
 /** Entries past the index's high-water seq read per step (that tail is the indexer's lag: short). */
 const TAIL_STEP = 1000;
-
-export interface HistogramBucket {
-  start: string;
-  end: string;
-  counts: Record<string, number>;
-}
-
-export interface Histogram {
-  buckets: HistogramBucket[];
-  interval_ms: number;
-  /** Set when entries were counted one by one and there were more than HISTOGRAM_CAP. */
-  capped?: true;
-}
 
 /** The bucket width for a span: the smallest readable width that needs at most `buckets` of them. */
 export function bucketWidth(spanMs: number, buckets: number): number {

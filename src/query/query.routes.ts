@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventFilterQuerySchema, toEventFilter } from './event-filter.schemas.ts';
 import { SUGGESTION_FIELDS, suggest } from './suggestions.ts';
 import { HISTOGRAM_CAP, type HistogramService } from './histogram.ts';
+import { histogramSchema } from './histogram.schema.ts';
 
 /** Counts stop here: the page says "10,000+" rather than scanning everything. */
 export const COUNT_CAP = 10_000;
@@ -66,14 +67,7 @@ export function queryRoutes(app: App, deps: {
       tags: ['events'],
       security: [{ bearer: [] }],
       querystring: eventFilterQuerySchema.extend({ buckets: queryInt(1, 500).default(60) }),
-      response: {
-        200: z.object({
-          buckets: z.array(z.object({ start: z.string(), end: z.string(), counts: z.record(z.string(), z.number().int()) })),
-          interval_ms: z.number().int(),
-          capped: z.literal(true).optional(),
-        }),
-        ...errorResponses,
-      },
+      response: { 200: histogramSchema, ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => {

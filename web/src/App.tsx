@@ -14,8 +14,8 @@ import { ApiKeysPage, OauthClientsPage } from './pages/CredentialsPages.tsx';
 import { MembersPage } from './pages/MembersPage.tsx';
 import { RetentionPage } from './pages/RetentionPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
+import { isAdmin } from './lib/roles.ts';
 
-export const isAdmin = (me: Me) => me.role === 'owner' || me.role === 'admin';
 
 /** The signed-in user, or null when signed out. */
 export function useMe() {

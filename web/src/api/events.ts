@@ -1,6 +1,7 @@
 /** The event-browsing API: query keys and hooks, defined once for every component that reads them. */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../lib/api.ts';
+import type { Histogram } from '../../../src/query/histogram.schema.ts';
 
 export interface EventType {
   type: string;
@@ -17,9 +18,22 @@ export interface Suggestion {
 }
 
 export const eventKeys = {
+  /** Pages of GET /v1/events for one query string; the live tail merges into its first page. */
+  list: (query: string) => ['events', query] as const,
+  entry: (id: string | null) => ['event', id] as const,
+  histogram: (query: string) => ['histogram', query] as const,
   types: () => ['event-types'] as const,
   suggestions: (field: SuggestionField, text: string) => ['suggestions', field, text] as const,
 };
+
+/** The activity chart's buckets for a query string of GET /v1/events filters; the previous answer stays while the next loads. */
+export function useHistogram(query: string) {
+  return useQuery({
+    queryKey: eventKeys.histogram(query),
+    queryFn: () => api<Histogram>('GET', `/v1/events/histogram?${query}&buckets=60`),
+    placeholderData: keepPreviousData,
+  });
+}
 
 /** The built-in catalogue plus every type the organization has used. */
 export function useEventTypes(enabled = true) {

@@ -1,17 +1,10 @@
 import { BarChart } from '@mantine/charts';
 import { Group, Paper, Text, VisuallyHidden } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ReferenceArea } from 'recharts';
-import { api } from '../lib/api.ts';
+import { useHistogram } from '../api/events.ts';
 import { RESULT_COLORS, RESULT_LABELS } from '../lib/format.ts';
 import type { Result } from '../lib/types.ts';
-
-export interface HistogramAnswer {
-  buckets: Array<{ start: string; end: string; counts: Partial<Record<Result, number>> }>;
-  interval_ms: number;
-  capped?: true;
-}
 
 const DAY = 86_400_000;
 const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
@@ -30,11 +23,7 @@ const bucketLabel = (iso: string, width: number, previous?: string) => {
  * with a tooltip per bucket. Dragging across buckets (or clicking one) narrows the range to them.
  */
 export function ActivityChart({ query, onNarrow }: { query: string; onNarrow: (from: string, to: string) => void }) {
-  const histogram = useQuery({
-    queryKey: ['histogram', query],
-    queryFn: () => api<HistogramAnswer>('GET', `/v1/events/histogram?${query}&buckets=60`),
-    placeholderData: keepPreviousData,
-  });
+  const histogram = useHistogram(query);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const answer = histogram.data;
   if (!answer) return <Paper withBorder h={150} aria-busy="true" />;

@@ -10,6 +10,7 @@ import type { Entry } from '../lib/types.ts';
 import type { Filters } from '../lib/filters.ts';
 import { ActorCell, ResultBadge, TargetCell, TypeBadge } from './EventsTable.tsx';
 import { CopyIcon, JsonView } from './JsonView.tsx';
+import { eventKeys } from '../api/events.ts';
 import { ChangeDiff } from './ChangeDiff.tsx';
 import { changesOf } from '../lib/changes.ts';
 
@@ -102,7 +103,7 @@ export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
   /** Narrows the list to entries sharing one of this entry's values. */
   onFilter?: (patch: Partial<Filters>) => void;
 }) {
-  const entry = useQuery({ queryKey: ['event', id], queryFn: () => api<Entry>('GET', `/v1/events/${encodeURIComponent(id!)}`), enabled: id !== null });
+  const entry = useQuery({ queryKey: eventKeys.entry(id), queryFn: () => api<Entry>('GET', `/v1/events/${encodeURIComponent(id!)}`), enabled: id !== null });
   const e = entry.data;
   // j and k step through the list, as in mail and log viewers.
   useHotkeys(id === null ? [] : [['j', () => onNext?.()], ['k', () => onPrevious?.()]]);

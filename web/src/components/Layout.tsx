@@ -7,6 +7,7 @@ import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api } from '../lib/api.ts';
 import type { Me } from '../lib/types.ts';
 import { OPEN_ALERTS_KEY } from '../lib/alerts.ts';
+import { isAdmin } from '../lib/roles.ts';
 
 /** The page frame: header with the organization, navigation by role, and sign-out. */
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
@@ -14,7 +15,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const admin = me.role === 'owner' || me.role === 'admin';
+  const admin = isAdmin(me);
   // The open-alerts badge: refreshed on a timer and whenever an alert is acknowledged.
   const openAlerts = useQuery({
     queryKey: OPEN_ALERTS_KEY,

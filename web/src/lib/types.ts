@@ -1,25 +1,8 @@
-export type Result = 'success' | 'failed' | 'denied' | 'warning' | 'approved' | 'allowed';
+/** Response types come from the server's own zod schemas (types only: nothing of the server is bundled). */
+import type { Entry } from '../../../src/events/entry.schema.ts';
 
-export interface Entry {
-  id: string;
-  org_id: string;
-  seq: number;
-  type: string;
-  category: string;
-  action: string | null;
-  result: Result;
-  actor: { id: string; type: 'user' | 'api_key' | 'oauth2_client' | 'system'; email?: string; name?: string; on_behalf_of?: { id: string; email?: string } };
-  project: { id: string; name?: string } | null;
-  target: { type: string; id: string; name?: string } | null;
-  ip: string | null;
-  user_agent: string | null;
-  request: { method: string; path: string; body?: unknown; status?: number; response?: unknown } | null;
-  metadata: Record<string, unknown> | null;
-  occurred_at: string;
-  received_at: string;
-  prev_hash: string;
-  hash: string;
-}
+export type { Entry };
+export type Result = Entry['result'];
 
 export interface EventsPage {
   events: Entry[];

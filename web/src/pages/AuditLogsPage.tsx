@@ -17,6 +17,8 @@ import { formatCount } from '../lib/format.ts';
 import { COLUMNS, useColumns, type ColumnKey } from '../lib/columns.ts';
 import type { Entry, EventsPage, Me } from '../lib/types.ts';
 import { useEventStream } from '../api/stream.ts';
+import { eventKeys } from '../api/events.ts';
+import { isAdmin } from '../lib/roles.ts';
 
 /** The Audit Logs table with its filters, live tail and drawers; shared by the app and the embed. */
 export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKey }: {
@@ -58,7 +60,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
 
   const query = apiQuery(filters).toString();
   const events = useInfiniteQuery({
-    queryKey: ['events', query],
+    queryKey: eventKeys.list(query),
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) => api<EventsPage>('GET', `/v1/events?${query}&limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : '&include_count=true'}`),
     getNextPageParam: (last) => last.next_cursor,
@@ -72,7 +74,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
   const [waiting, setWaiting] = useState<Entry[]>([]);
   useEffect(() => setWaiting([]), [query, live]);
   const merge = (incoming: Entry[]) => {
-    queryClient.setQueryData<InfiniteData<EventsPage, string | null>>(['events', query], (old) => {
+    queryClient.setQueryData<InfiniteData<EventsPage, string | null>>(eventKeys.list(query), (old) => {
       if (!old?.pages[0]) return old;
       const known = new Set(old.pages.flatMap((p) => p.events.map((e) => e.id)));
       const added = incoming.filter((e) => !known.has(e.id));
@@ -82,7 +84,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
       const counted = first.count && { ...first.count, value: first.count.value + added.length };
       return { ...old, pages: [{ ...first, events: merged, ...(counted ? { count: counted } : {}) }, ...rest] };
     });
-    void queryClient.invalidateQueries({ queryKey: ['histogram', query] });
+    void queryClient.invalidateQueries({ queryKey: eventKeys.histogram(query) });
   };
   const showWaiting = () => {
     merge(waiting);
@@ -223,7 +225,7 @@ export function AuditLogsPage({ me }: { me: Me }) {
   const { id } = useParams();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  if (me.role === 'member') {
+  if (!isAdmin(me)) {
     return (
       <Alert color="gray" title="Audit Logs" maw={640}>
         Only organization admins can view audit logs.

@@ -5,6 +5,7 @@ import { SecretOnce } from '../components/SecretOnce.tsx';
 import { api, errorMessage } from '../lib/api.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
+import { isOwner } from '../lib/roles.ts';
 
 interface Member { user_id: string; email: string; name: string | null; role: string; status: string; joined_at: string }
 interface Invite { id: string; email: string; role: string; status: string; expires_at: string }
@@ -31,7 +32,7 @@ export function MembersPage({ me }: { me: Me }) {
   const remove = useMutation({ mutationFn: (userId: string) => api('DELETE', `/v1/members/${userId}`), onSettled: refresh });
   const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/invites/${id}`), onSettled: refresh });
   const error = [invite, change, remove, revoke].find((m) => m.isError)?.error;
-  const owner = me.role === 'owner';
+  const owner = isOwner(me);
 
   return (
     <Stack maw={1000}>

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { api, errorMessage } from '../lib/api.ts';
 import { formatLocalFull } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
+import { isOwner } from '../lib/roles.ts';
 
 interface Retention {
   retention_days: number | null;
@@ -26,7 +27,7 @@ interface Checkpoints {
 
 /** Settings › Retention & integrity: how long entries are kept (owners change it), and proof that nothing was altered. */
 export function RetentionPage({ me }: { me: Me }) {
-  const owner = me.role === 'owner';
+  const owner = isOwner(me);
   const queryClient = useQueryClient();
   const retention = useQuery({ queryKey: ['retention'], queryFn: () => api<Retention>('GET', '/v1/settings/retention') });
   const checkpoints = useQuery({ queryKey: ['checkpoints', 'latest'], queryFn: () => api<Checkpoints>('GET', '/v1/integrity/checkpoints?limit=1') });
