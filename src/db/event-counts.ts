@@ -67,15 +67,8 @@ export function countable(filter: EventFilter): boolean {
   return !hasFieldConditions(rest) && !filter.q?.trim();
 }
 
-export interface EventCountsTable {
-  org_id: string;
-  unit: number;
-  start: number;
-  type: string;
-  category: string;
-  result: string;
-  n: number;
-}
+/** The table's rows: a count row of one organization. */
+export type EventCountsTable = CountRow & { org_id: string };
 
 /**
  * The sums of count rows per unit start and result, with the filter's one meaning (applyFilter

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createLogger } from '../../src/log.ts';
 import { ensureWebBuilt } from '../../src/web/web-page.ts';
-import { artifactPath, browserSkipReason, launchBrowser } from '../helpers/browser.ts';
+import { artifactPath, browserSkipReason, launchBrowser, signInToAuditLogs } from '../helpers/browser.ts';
 import { PASSWORD, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const skip = browserSkipReason();
@@ -45,11 +45,7 @@ describe('the Audit Logs table and drawer for auditors', { skip: skip ?? false, 
     page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push(m.text()));
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${t.url}/login?next=/audit-logs`);
-    await page.getByLabel('Email').fill('admin@acme.test');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Audit Logs' }).waitFor();
+    await signInToAuditLogs(page, t.url, 'admin@acme.test', PASSWORD);
   });
   after(async () => {
     await browser?.close();

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createLogger } from '../../src/log.ts';
 import { ensureWebBuilt } from '../../src/web/web-page.ts';
 import { seriousViolations } from '../helpers/axe.ts';
-import { artifactPath, browserSkipReason, launchBrowser } from '../helpers/browser.ts';
+import { artifactPath, browserSkipReason, launchBrowser, signInToAuditLogs } from '../helpers/browser.ts';
 import { PASSWORD, sampleEvent, startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const skip = browserSkipReason();
@@ -35,11 +35,7 @@ describe('activity chart, change diffs and accessibility in Chromium', { skip: s
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York', locale: 'en-US', reducedMotion: 'reduce' });
     page = await context.newPage();
-    await page.goto(`${t.url}/login?next=/audit-logs`);
-    await page.getByLabel('Email').fill('owner@acme.test');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Audit Logs' }).waitFor();
+    await signInToAuditLogs(page, t.url, 'owner@acme.test', PASSWORD);
   });
   after(async () => {
     await browser?.close();

@@ -24,3 +24,12 @@ export function artifactPath(name: string): string {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
 }
+
+/** Signs in through the page's own form and waits for the Audit Logs. */
+export async function signInToAuditLogs(page: import('playwright-core').Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login?next=/audit-logs`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Audit Logs' }).waitFor();
+}
