@@ -87,6 +87,21 @@ describe('activity chart, change diffs and accessibility in Chromium', { skip: s
     await page.keyboard.press('Escape');
   });
 
+  it('says the server cannot be reached when the network is gone, and Retry loads once it is back', async () => {
+    await page.goto(`${t.url}/audit-logs?${range}`);
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('wrong password').waitFor();
+    await page.context().setOffline(true);
+    await page.getByRole('textbox', { name: 'Search audit events' }).fill('password');
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load the audit log' });
+    await alert.waitFor({ timeout: 15_000 });
+    assert.match((await alert.textContent())!, /Could not reach the Auditum server/);
+    await page.screenshot({ path: artifactPath('32-offline.png') });
+    await page.context().setOffline(false);
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await alert.waitFor({ state: 'detached' });
+    await page.getByRole('table', { name: 'Audit log entries' }).getByText('wrong password').waitFor();
+  });
+
   it('has no serious or critical accessibility violations on any page', async () => {
     const found: string[] = [];
     const check = async (what: string) => found.push(...(await seriousViolations(page)).map((v) => `${what}: ${v}`));
