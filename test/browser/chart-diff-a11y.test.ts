@@ -72,8 +72,16 @@ describe('activity chart, change diffs and accessibility in Chromium', { skip: s
   });
 
   it('shows a role change as a readable diff, with the raw JSON a click away', async () => {
-    const owner = await t.signIn('owner@acme.test');
-    assert.equal((await t.request('PATCH', `/v1/members/${memberId}`, { as: owner, body: { role: 'admin' } })).status, 200);
+    // Made an admin on the Members page: it asks first, then says it is done.
+    await page.goto(`${t.url}/settings/members`);
+    await page.getByRole('textbox', { name: 'Role of dana@acme.test' }).click();
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => (asked.push(dialog.message()), void dialog.accept()));
+    await page.getByRole('option', { name: 'Admin' }).click();
+    await page.getByRole('status').filter({ hasText: 'dana@acme.test is now an admin.' }).waitFor();
+    assert.match(asked[0]!, /^Make dana@acme.test an admin\?/);
+    const members = (await t.request('GET', '/v1/members', { as: await t.quietSession('owner@acme.test') })).body.members;
+    assert.equal(members.find((m: any) => m.user_id === memberId).role, 'admin');
     await page.goto(`${t.url}/audit-logs?type=user.role_changed`);
     await page.getByRole('table', { name: 'Audit log entries' }).getByText('Changed role from member to admin').click();
     const changes = page.getByRole('table', { name: 'Changes' });

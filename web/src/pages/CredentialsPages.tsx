@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Checkbox, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDoneNotice } from '../components/DoneNotice.tsx';
 import { useState } from 'react';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { api, errorMessage } from '../lib/api.ts';
@@ -32,11 +33,17 @@ export function ApiKeysPage(_props: { me: Me }) {
       void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
     },
   });
-  const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/api-keys/${id}`), onSettled: () => queryClient.invalidateQueries({ queryKey: ['api-keys'] }) });
+  const { notice, done } = useDoneNotice();
+  const revoke = useMutation({
+    mutationFn: (id: string) => api('DELETE', `/v1/api-keys/${id}`),
+    onSuccess: (_r, id) => done(`${keys.data?.api_keys.find((k) => k.id === id)?.name ?? 'The key'} was revoked; requests using it are refused.`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['api-keys'] }),
+  });
   return (
     <Stack maw={1000}>
       <Title order={2}>API keys</Title>
       {(create.error || revoke.error) && <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>}
+      {notice}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
           <Stack>
@@ -84,12 +91,18 @@ export function OauthClientsPage(_props: { me: Me }) {
       void queryClient.invalidateQueries({ queryKey: ['oauth-clients'] });
     },
   });
-  const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/oauth-clients/${id}`), onSettled: () => queryClient.invalidateQueries({ queryKey: ['oauth-clients'] }) });
+  const { notice, done } = useDoneNotice();
+  const revoke = useMutation({
+    mutationFn: (id: string) => api('DELETE', `/v1/oauth-clients/${id}`),
+    onSuccess: (_r, id) => done(`${clients.data?.oauth_clients.find((c) => c.client_id === id)?.name ?? 'The client'} was revoked; its tokens stop working.`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['oauth-clients'] }),
+  });
   return (
     <Stack maw={1000}>
       <Title order={2}>OAuth2 clients</Title>
       <Text c="dimmed" size="sm">Machine clients get short-lived tokens from POST /oauth/token (client credentials grant).</Text>
       {(create.error || revoke.error) && <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>}
+      {notice}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
           <Stack>

@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDoneNotice } from '../components/DoneNotice.tsx';
 import { useState } from 'react';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { api, errorMessage } from '../lib/api.ts';
@@ -28,9 +29,15 @@ export function MembersPage({ me }: { me: Me }) {
       void refresh();
     },
   });
-  const change = useMutation({ mutationFn: ({ userId, body }: { userId: string; body: unknown }) => api('PATCH', `/v1/members/${userId}`, body), onSettled: refresh });
-  const remove = useMutation({ mutationFn: (userId: string) => api('DELETE', `/v1/members/${userId}`), onSettled: refresh });
-  const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/invites/${id}`), onSettled: refresh });
+  const { notice, done } = useDoneNotice();
+  const emailOf = (userId: string) => members.data?.members.find((m) => m.user_id === userId)?.email ?? 'The member';
+  const change = useMutation({
+    mutationFn: ({ userId, body }: { userId: string; body: { role?: string; status?: string } }) => api('PATCH', `/v1/members/${userId}`, body),
+    onSuccess: (_res, { userId, body }) => done(body.role ? `${emailOf(userId)} is now ${body.role === 'owner' ? 'an owner' : `a${body.role === 'admin' ? 'n' : ''} ${body.role}`}.` : `${emailOf(userId)} is ${body.status}.`),
+    onSettled: refresh,
+  });
+  const remove = useMutation({ mutationFn: (userId: string) => api('DELETE', `/v1/members/${userId}`), onSuccess: (_r, userId) => done(`${emailOf(userId)} was removed.`), onSettled: refresh });
+  const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/invites/${id}`), onSuccess: () => done('The invitation was revoked; its link no longer works.'), onSettled: refresh });
   const error = [invite, change, remove, revoke].find((m) => m.isError)?.error;
   const owner = isOwner(me);
 
@@ -38,6 +45,7 @@ export function MembersPage({ me }: { me: Me }) {
     <Stack maw={1000}>
       <Title order={2}>Members</Title>
       {error && <Alert color="red" role="alert">{errorMessage(error)}</Alert>}
+      {notice}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), invite.mutate())}>
           <Group align="flex-end">
