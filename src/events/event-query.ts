@@ -14,6 +14,7 @@ import { distinctActorEmails, distinctTypes } from '../query/distinct-values.ts'
 import type { FilterIndex } from '../db/search-index.ts';
 import type { Entry } from './event.schemas.ts';
 import { rowToEntry, type EventRow } from './entry-mapping.ts';
+import { PK_SLOTS } from '../db/event-keys.ts';
 
 export type { EventFilter } from '../query/event-filter.ts';
 
@@ -99,15 +100,16 @@ export function createEventQuery(database: Database) {
    * of candidates is a few pages' worth and each next one twice as large (up to CANDIDATE_CAP), so
    * a page of a common word costs about a page, and a rare word's few matches take one step.
    */
-  const indexWalk = (candidates: Candidates, query: Query, short: string[]): Source => async (after, limit, keysOnly) => {
+  const indexWalk = (candidates: Candidates, query: Query, short: string[], lowestPk = 0): Source => async (after, limit, keysOnly) => {
     const rows: EventRow[] = [];
     let chunk = Math.min(CANDIDATE_CAP, Math.max(FIRST_CHUNK, limit * 4));
     for (let before = after; ; chunk = Math.min(CANDIDATE_CAP, chunk * 2)) {
-      const pks = await candidates(chunk, before);
-      if (pks.length === 0) return rows;
-      rows.push(...(await checked(query.where('events.pk', 'in', pks), short)(undefined, limit - rows.length, keysOnly)));
-      if (rows.length >= limit || pks.length < chunk) return rows;
-      before = pks[pks.length - 1];
+      const found = await candidates(chunk, before);
+      // Keys are time-ordered: past the range's start nothing older can match, so the walk stops there.
+      const pks = found.filter((pk) => pk >= lowestPk);
+      if (pks.length > 0) rows.push(...(await checked(query.where('events.pk', 'in', pks), short)(undefined, limit - rows.length, keysOnly)));
+      if (rows.length >= limit || found.length < chunk || pks.length < found.length) return rows;
+      before = found[found.length - 1];
     }
   };
 
@@ -135,7 +137,7 @@ export function createEventQuery(database: Database) {
         continue;
       }
       // Entries past the index's high-water seq are checked here, so a read sees every acknowledged entry.
-      out.push(indexWalk(candidates, fields, short));
+      out.push(indexWalk(candidates, fields, short, filter.from === undefined ? 0 : filter.from * PK_SLOTS));
       out.push(tailSource(fields, await (indexedSeq ??= search.indexedSeq(orgId)), terms));
     }
     return out;
