@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { openStream } from '../helpers/event-stream.ts';
+import { waitFor } from '../helpers/otlp-receiver.ts';
 import { after, before, describe, it } from 'node:test';
 import { sampleEvent, startTestApp, type Session, type TestApp, type TestOrg } from '../helpers/test-app.ts';
 
@@ -63,12 +65,33 @@ describe('organization isolation', () => {
       .replace(/:[a-zA-Z]+/g, alpha.eventId!);
   }
 
+  /**
+   * The stream does not end by itself: it is read from the start of beta's chain until it has sent
+   * every entry beta has, then closed; none of them may be alpha's.
+   */
+  async function walkStream() {
+    for (const headers of [{ cookie: betaOwner.cookie }, { authorization: `Bearer ${betaAdminKey}` }] as Array<Record<string, string>>) {
+      const stream = await openStream(`${t.url}/v1/events/stream?after_seq=0`, headers);
+      assert.equal(stream.status, 200);
+      const { lastSeq } = await t.app.services.store.head(beta.id);
+      await waitFor("beta's entries on its stream", () => stream.events.length >= lastSeq);
+      stream.close();
+      const orgs = new Set(stream.events.map((e) => JSON.parse(e.data).org_id));
+      assert.deepEqual([...orgs], [beta.id], 'only beta entries on beta stream');
+    }
+  }
+
   it("walks every route with another organization's credentials without reaching this one's data", async () => {
     const secrets = [alpha.orgId, alpha.eventId, alpha.keyId, alpha.clientId, alpha.inviteId, alpha.memberId, alpha.otherMemberId, alpha.sessionId, alpha.exportId, alpha.ruleId, 'owner@alpha.test', 'alpha only', 'alpha export'];
     const walked: string[] = [];
     for (const route of t.app.routes) {
       const name = `${route.method} ${route.url}`;
       if (PUBLIC.has(name)) continue;
+      if (name === 'GET /v1/events/stream') {
+        await walkStream();
+        walked.push(name);
+        continue;
+      }
       for (const [who, options] of [['beta owner session', { as: betaOwner }], ['beta admin key', { key: betaAdminKey }]] as const) {
         const res = await t.request(route.method, paramsFor(route.url), { ...options, body: BODIES[name] ?? (['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined) });
         const text = JSON.stringify(res.body);
