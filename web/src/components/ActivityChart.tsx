@@ -41,7 +41,8 @@ export function ActivityChart({ query, onNarrow }: { query: string; onNarrow: (f
     onNarrow(answer.buckets[a]!.start, answer.buckets[b]!.end);
   };
   return (
-    <Paper withBorder p="xs" pb={0}>
+    // Never wider than the page, even before the chart has measured a narrower screen.
+    <Paper withBorder p="xs" pb={0} style={{ overflow: 'hidden', minWidth: 0 }}>
       <Group justify="space-between" px={4}>
         <Text size="xs" c="dimmed">
           {total.toLocaleString()}{answer.capped ? '+' : ''} entries · drag across the chart to narrow the time range
