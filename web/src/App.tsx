@@ -15,12 +15,13 @@ import { MembersPage } from './pages/MembersPage.tsx';
 import { RetentionPage } from './pages/RetentionPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { isAdmin } from './lib/roles.ts';
+import { keys } from './api/keys.ts';
 
 
 /** The signed-in user, or null when signed out. */
 export function useMe() {
   return useQuery({
-    queryKey: ['me'],
+    queryKey: keys.me(),
     queryFn: async () => {
       try {
         const me = await api<Me>('GET', '/v1/auth/me');

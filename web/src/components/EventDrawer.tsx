@@ -13,6 +13,7 @@ import { CopyIcon, JsonView } from './JsonView.tsx';
 import { eventKeys } from '../api/events.ts';
 import { ChangeDiff } from './ChangeDiff.tsx';
 import { changesOf } from '../lib/changes.ts';
+import { keys } from '../api/keys.ts';
 
 function Field({ label, children, filter }: { label: string; children: ReactNode; filter?: () => void }) {
   return (
@@ -55,7 +56,7 @@ interface Checkpoint {
 /** Checks the entry's own hash in the browser, and its inclusion in the latest signed checkpoint. */
 function IntegrityIndicator({ entry }: { entry: Entry }) {
   const check = useQuery({
-    queryKey: ['integrity', entry.id],
+    queryKey: keys.integrity(entry.id),
     queryFn: async () => {
       const hashOk = await verifyEntryHash(entry);
       const checkpoints = await api<{ history: Checkpoint[]; latest: Checkpoint | null }>('GET', '/v1/integrity/checkpoints?limit=1000');

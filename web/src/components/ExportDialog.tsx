@@ -6,6 +6,7 @@ import { api, ApiError, downloadWithToken, errorMessage, isEmbedded } from '../l
 import { useEventTypes } from '../api/events.ts';
 import { apiQuery, describeExport, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
 import { formatLocal } from '../lib/format.ts';
+import { keys } from '../api/keys.ts';
 
 type ExportOrder = 'time' | 'chain';
 
@@ -109,7 +110,7 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
   const eventTypes = useEventTypes(opened);
   const typeData = [...new Set([...(eventTypes.data ?? []).map((t) => t.type), ...types])].sort();
   const jobs = useQuery({
-    queryKey: ['exports'],
+    queryKey: keys.exports(),
     enabled: opened,
     refetchInterval: (query) => (opened ? ((query.state.data ?? []).some((j) => j.status === 'queued' || j.status === 'running') ? 1000 : 5000) : false),
     queryFn: async () => {
@@ -130,7 +131,7 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
       }
       return api<ExportJob>('POST', '/v1/exports', body);
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['exports'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.exports() }),
   });
   const others = otherFilters(filters);
   const customIncomplete = range === 'custom' && (!from || !to);

@@ -6,8 +6,8 @@ import type { ReactNode } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api } from '../lib/api.ts';
 import type { Me } from '../lib/types.ts';
-import { OPEN_ALERTS_KEY } from '../lib/alerts.ts';
 import { isAdmin } from '../lib/roles.ts';
+import { keys } from '../api/keys.ts';
 
 /** The page frame: header with the organization, navigation by role, and sign-out. */
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
@@ -18,7 +18,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const admin = isAdmin(me);
   // The open-alerts badge: refreshed on a timer and whenever an alert is acknowledged.
   const openAlerts = useQuery({
-    queryKey: OPEN_ALERTS_KEY,
+    queryKey: keys.alerts.openCount(),
     queryFn: async () => (await api<{ open_count: number }>('GET', '/v1/alerts?status=open&limit=1')).open_count,
     enabled: admin,
     refetchInterval: 30_000,

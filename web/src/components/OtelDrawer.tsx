@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { api, ApiError } from '../lib/api.ts';
 import { useFormErrors } from '../lib/form-errors.ts';
 import { formatLocalFull, plainDeliveryError } from '../lib/format.ts';
+import { keys } from '../api/keys.ts';
 
 interface OtelView {
   endpoint_url: string;
@@ -30,7 +31,7 @@ const OTEL_WORDS: Partial<Record<OtelField, string>> = {
 export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const queryClient = useQueryClient();
   const current = useQuery({
-    queryKey: ['otel-export'],
+    queryKey: keys.otelExport(),
     enabled: opened,
     refetchInterval: opened ? 5000 : false,
     queryFn: async () => {
@@ -62,7 +63,7 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
     mutationFn: () => api('PUT', '/v1/otel-export', { endpoint_url: url, headers: headerMap(), max_batch_size: Number(batch), protocol, enabled }),
     onMutate: () => errors.reset(),
     onError: (error) => errors.show(error),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['otel-export'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.otelExport() }),
   });
   // The test sends the form's values, saved or not (masked header values stand for the stored ones).
   const test = useMutation({

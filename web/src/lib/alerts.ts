@@ -65,7 +65,6 @@ export function describeCondition(c: Condition): string {
   return c.type === 'any' ? `Any matching entry${per}` : `${c.count} or more within ${c.window_minutes} min${per}`;
 }
 
-export const OPEN_ALERTS_KEY = ['alerts', 'open-count'];
 
 export const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
 /** Red is kept for what needs acting on now; low stays neutral. */

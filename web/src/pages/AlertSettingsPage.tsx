@@ -7,6 +7,7 @@ import { api, ApiError, errorMessage } from '../lib/api.ts';
 import { describeCondition, SEVERITY_COLORS, type AlertRule, type AlertWebhook } from '../lib/alerts.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
+import { keys } from '../api/keys.ts';
 
 function filterSummary(rule: AlertRule): string {
   const parts: string[] = [];
@@ -20,9 +21,9 @@ function filterSummary(rule: AlertRule): string {
 
 function RulesPanel() {
   const queryClient = useQueryClient();
-  const rules = useQuery({ queryKey: ['alert-rules'], queryFn: () => api<{ rules: AlertRule[] }>('GET', '/v1/alert-rules') });
+  const rules = useQuery({ queryKey: keys.alertRules(), queryFn: () => api<{ rules: AlertRule[] }>('GET', '/v1/alert-rules') });
   const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['alert-rules'] });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.alertRules() });
   const toggle = useMutation({ mutationFn: (r: AlertRule) => api('PATCH', `/v1/alert-rules/${r.id}`, { enabled: !r.enabled }), onSettled: refresh });
   const remove = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/alert-rules/${id}`), onSettled: refresh });
   const save = useMutation({
@@ -85,7 +86,7 @@ function RulesPanel() {
 function WebhookPanel() {
   const queryClient = useQueryClient();
   const webhook = useQuery({
-    queryKey: ['alert-webhook'],
+    queryKey: keys.alertWebhook(),
     queryFn: async () => {
       try {
         return await api<AlertWebhook>('GET', '/v1/alert-webhook');
@@ -109,7 +110,7 @@ function WebhookPanel() {
     mutationFn: (rotate: boolean) => api<AlertWebhook>('PUT', '/v1/alert-webhook', { url, enabled, rotate_secret: rotate }),
     onSuccess: (res) => {
       if (res.secret) setSecret(res.secret);
-      queryClient.setQueryData(['alert-webhook'], { ...res, secret: undefined });
+      queryClient.setQueryData(keys.alertWebhook(), { ...res, secret: undefined });
     },
   });
 

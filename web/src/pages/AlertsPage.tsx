@@ -5,6 +5,7 @@ import { api, errorMessage } from '../lib/api.ts';
 import { groupText, SEVERITY_COLORS, type AlertItem } from '../lib/alerts.ts';
 import { formatLocal, formatLocalSpan, formatUtc } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
+import { keys } from '../api/keys.ts';
 
 type Status = 'open' | 'acknowledged';
 
@@ -39,13 +40,13 @@ export function AlertsPage(_props: { me: Me }) {
   const status: Status = params.get('status') === 'acknowledged' ? 'acknowledged' : 'open';
   const queryClient = useQueryClient();
   const alerts = useQuery({
-    queryKey: ['alerts', status],
+    queryKey: keys.alerts.list(status),
     queryFn: () => api<{ alerts: AlertItem[]; open_count: number }>('GET', `/v1/alerts?status=${status}`),
     refetchInterval: 15_000,
   });
   const acknowledge = useMutation({
     mutationFn: (id: string) => api<AlertItem>('POST', `/v1/alerts/${id}/acknowledge`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['alerts'] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.alerts.all() }),
   });
   const openCount = alerts.data?.open_count;
 

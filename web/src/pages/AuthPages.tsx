@@ -5,6 +5,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, errorMessage, setCsrf } from '../lib/api.ts';
 import { slugFrom, useFormErrors } from '../lib/form-errors.ts';
 import type { Me } from '../lib/types.ts';
+import { keys } from '../api/keys.ts';
 
 function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -33,7 +34,7 @@ function useAuthSubmit(path: string, onError?: (error: unknown) => void) {
     try {
       const me = await api<Me>('POST', path, body);
       setCsrf(me.csrf_token);
-      queryClient.setQueryData(['me'], me);
+      queryClient.setQueryData(keys.me(), me);
       const next = params.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (caught) {
@@ -50,7 +51,7 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { error, busy, submit } = useAuthSubmit('/v1/auth/login');
-  const setup = useQuery({ queryKey: ['setup-pending'], queryFn: () => api<{ pending: boolean }>('GET', '/v1/setup'), staleTime: 10_000 });
+  const setup = useQuery({ queryKey: keys.setupPending(), queryFn: () => api<{ pending: boolean }>('GET', '/v1/setup'), staleTime: 10_000 });
   return (
     <Card title="Sign in to Auditum">
       {setup.data?.pending && (
@@ -126,7 +127,7 @@ export function AcceptInvitePage() {
   const { error, busy, submit } = useAuthSubmit('/v1/invites/accept');
   const token = params.get('token') ?? '';
   const invite = useQuery({
-    queryKey: ['invite', token],
+    queryKey: keys.invite(token),
     queryFn: () => api<{ org_name: string; email: string; role: string; status: string; expires_at: string; existing_account: boolean }>('POST', '/v1/invites/lookup', { token }),
     enabled: token !== '',
     retry: false,

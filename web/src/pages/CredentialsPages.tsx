@@ -6,6 +6,7 @@ import { SecretOnce } from '../components/SecretOnce.tsx';
 import { api, errorMessage } from '../lib/api.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
+import { keys as queryKeys } from '../api/keys.ts';
 
 const SCOPES = ['events:write', 'events:read', 'admin'];
 
@@ -21,7 +22,7 @@ interface ApiKey { id: string; name: string; prefix: string; scopes: string[]; c
 
 export function ApiKeysPage(_props: { me: Me }) {
   const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: ['api-keys'], queryFn: () => api<{ api_keys: ApiKey[] }>('GET', '/v1/api-keys') });
+  const keys = useQuery({ queryKey: queryKeys.apiKeys(), queryFn: () => api<{ api_keys: ApiKey[] }>('GET', '/v1/api-keys') });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['events:write']);
   const [secret, setSecret] = useState<string | null>(null);
@@ -30,14 +31,14 @@ export function ApiKeysPage(_props: { me: Me }) {
     onSuccess: (res) => {
       setSecret(res.key);
       setName('');
-      void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() });
     },
   });
   const { notice, done } = useDoneNotice();
   const revoke = useMutation({
     mutationFn: (id: string) => api('DELETE', `/v1/api-keys/${id}`),
     onSuccess: (_r, id) => done(`${keys.data?.api_keys.find((k) => k.id === id)?.name ?? 'The key'} was revoked; requests using it are refused.`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['api-keys'] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() }),
   });
   return (
     <Stack maw={1000}>
@@ -79,7 +80,7 @@ interface OauthClient { client_id: string; name: string; scopes: string[]; creat
 
 export function OauthClientsPage(_props: { me: Me }) {
   const queryClient = useQueryClient();
-  const clients = useQuery({ queryKey: ['oauth-clients'], queryFn: () => api<{ oauth_clients: OauthClient[] }>('GET', '/v1/oauth-clients') });
+  const clients = useQuery({ queryKey: queryKeys.oauthClients(), queryFn: () => api<{ oauth_clients: OauthClient[] }>('GET', '/v1/oauth-clients') });
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['events:read']);
   const [created, setCreated] = useState<{ id: string; secret: string } | null>(null);
@@ -88,14 +89,14 @@ export function OauthClientsPage(_props: { me: Me }) {
     onSuccess: (res) => {
       setCreated({ id: res.oauth_client.client_id, secret: res.client_secret });
       setName('');
-      void queryClient.invalidateQueries({ queryKey: ['oauth-clients'] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.oauthClients() });
     },
   });
   const { notice, done } = useDoneNotice();
   const revoke = useMutation({
     mutationFn: (id: string) => api('DELETE', `/v1/oauth-clients/${id}`),
     onSuccess: (_r, id) => done(`${clients.data?.oauth_clients.find((c) => c.client_id === id)?.name ?? 'The client'} was revoked; its tokens stop working.`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['oauth-clients'] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.oauthClients() }),
   });
   return (
     <Stack maw={1000}>

@@ -7,6 +7,7 @@ import { api, errorMessage } from '../lib/api.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
 import { isOwner } from '../lib/roles.ts';
+import { keys } from '../api/keys.ts';
 
 interface Member { user_id: string; email: string; name: string | null; role: string; status: string; joined_at: string }
 interface Invite { id: string; email: string; role: string; status: string; expires_at: string }
@@ -14,9 +15,9 @@ const ROLE_OPTIONS = [{ value: 'owner', label: 'Owner' }, { value: 'admin', labe
 
 export function MembersPage({ me }: { me: Me }) {
   const queryClient = useQueryClient();
-  const members = useQuery({ queryKey: ['members'], queryFn: () => api<{ members: Member[] }>('GET', '/v1/members') });
-  const invites = useQuery({ queryKey: ['invites'], queryFn: () => api<{ invites: Invite[] }>('GET', '/v1/invites') });
-  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['members'] }), queryClient.invalidateQueries({ queryKey: ['invites'] })]);
+  const members = useQuery({ queryKey: keys.members(), queryFn: () => api<{ members: Member[] }>('GET', '/v1/members') });
+  const invites = useQuery({ queryKey: keys.invites(), queryFn: () => api<{ invites: Invite[] }>('GET', '/v1/invites') });
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: keys.members() }), queryClient.invalidateQueries({ queryKey: keys.invites() })]);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('member');
   const [link, setLink] = useState<string | null>(null);

@@ -6,6 +6,7 @@ import { api, errorMessage } from '../lib/api.ts';
 import { formatLocalFull } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
 import { isOwner } from '../lib/roles.ts';
+import { keys } from '../api/keys.ts';
 
 interface Retention {
   retention_days: number | null;
@@ -29,8 +30,8 @@ interface Checkpoints {
 export function RetentionPage({ me }: { me: Me }) {
   const owner = isOwner(me);
   const queryClient = useQueryClient();
-  const retention = useQuery({ queryKey: ['retention'], queryFn: () => api<Retention>('GET', '/v1/settings/retention') });
-  const checkpoints = useQuery({ queryKey: ['checkpoints', 'latest'], queryFn: () => api<Checkpoints>('GET', '/v1/integrity/checkpoints?limit=1') });
+  const retention = useQuery({ queryKey: keys.retention(), queryFn: () => api<Retention>('GET', '/v1/settings/retention') });
+  const checkpoints = useQuery({ queryKey: keys.checkpoints.latest(), queryFn: () => api<Checkpoints>('GET', '/v1/integrity/checkpoints?limit=1') });
   const [days, setDays] = useState<number | ''>('');
   const [forever, setForever] = useState(false);
   const [hold, setHold] = useState(false);
@@ -42,12 +43,12 @@ export function RetentionPage({ me }: { me: Me }) {
   }, [retention.data]);
   const save = useMutation({
     mutationFn: () => api<Retention>('PUT', '/v1/settings/retention', { retention_days: forever ? null : Number(days), legal_hold: hold }),
-    onSuccess: (data) => queryClient.setQueryData(['retention'], data),
+    onSuccess: (data) => queryClient.setQueryData(keys.retention(), data),
   });
   const verify = useMutation({ mutationFn: () => api<Verification>('GET', '/v1/integrity/verify') });
   const sign = useMutation({
     mutationFn: () => api('POST', '/v1/integrity/checkpoints'),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['checkpoints'] }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.checkpoints.all() }),
   });
 
   return (
