@@ -1,32 +1,8 @@
-/** Shapes of the alerts API (/v1/alerts, /v1/alert-rules, /v1/alert-webhook). */
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
-export interface AlertGroup {
-  by: GroupBy;
-  value: string;
-  label: string | null;
-}
+/** Shapes of the alerts API (/v1/alerts, /v1/alert-rules, /v1/alert-webhook), from the server's own schemas. */
+import type { AlertGroup, AlertView, GroupBy, RuleView, Severity, WebhookView } from '../../../src/alerts/alert-view.schema.ts';
 
-export interface AlertItem {
-  id: string;
-  rule: { id: string; name: string };
-  group_key: string | null;
-  group: AlertGroup | null;
-  related: AlertGroup[];
-  severity: Severity;
-  count: number;
-  suppressed: number;
-  window: { start: string; end: string; minutes: number | null };
-  first_entry_id: string;
-  last_entry_id: string;
-  link: string;
-  status: 'open' | 'acknowledged';
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  created_at: string;
-  webhook: { state: string; attempts: number; last_error: string | null; updated_at: string } | null;
-}
-
-export type GroupBy = 'actor' | 'ip' | 'target';
+export type { AlertGroup, GroupBy, Severity };
+export type AlertItem = AlertView;
 
 export interface RuleFilter {
   type?: string[];
@@ -38,26 +14,10 @@ export interface RuleFilter {
 
 export type Condition = { type: 'any'; group_by: GroupBy[] } | { type: 'threshold'; count: number; window_minutes: number; group_by: GroupBy[] };
 
-export interface AlertRule {
-  id: string;
-  name: string;
-  builtin: string | null;
-  filter: RuleFilter;
-  condition: Condition;
-  cooldown_minutes: number;
-  enabled: boolean;
-  severity: Severity;
-  created_at: string;
-  updated_at: string;
-}
+/** A rule as the server answers it, with its filter and condition in the form the rule form edits. */
+export type AlertRule = Omit<RuleView, 'filter' | 'condition'> & { filter: RuleFilter; condition: Condition };
 
-export interface AlertWebhook {
-  url: string;
-  enabled: boolean;
-  secret?: string;
-  updated_at: string;
-  deliveries: Array<{ alert_id: string; rule_name: string; state: string; attempts: number; last_error: string | null; updated_at: string }>;
-}
+export type AlertWebhook = WebhookView;
 
 /** "5 or more within 10 min, per actor or IP" */
 export function describeCondition(c: Condition): string {
