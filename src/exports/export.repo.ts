@@ -1,12 +1,9 @@
 import type { Database } from '../db/database.ts';
 import type { Executor } from '../db/unit-of-work.ts';
+import type { ExportFormat, ExportOrder, ExportStatus } from './export-view.schema.ts';
 
-export const EXPORT_FORMATS = ['csv', 'xlsx', 'jsonl'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const EXPORT_ORDERS = ['time', 'chain'] as const;
-export type ExportOrder = (typeof EXPORT_ORDERS)[number];
-export const EXPORT_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
-export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+export { EXPORT_FORMATS, EXPORT_ORDERS, EXPORT_STATUSES, type ExportFormat, type ExportOrder, type ExportStatus } from './export-view.schema.ts';
+
 
 /** The rows this module owns (migration 0006-exports). */
 export interface ExportsTable {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { singleLineText } from '../events/event.schemas.ts';
 import { eventFilterQuerySchema } from '../query/event-filter.schemas.ts';
 import type { EventFilter } from '../events/event-query.ts';
-import { EXPORT_FORMATS, EXPORT_ORDERS, EXPORT_STATUSES, type ExportFormat, type ExportOrder } from './export.repo.ts';
+import { EXPORT_FORMATS, EXPORT_ORDERS, type ExportFormat, type ExportOrder } from './export.repo.ts';
+import { exportFilterViewSchema } from './export-view.schema.ts';
 
 /** POST /v1/exports: a name and format, plus any filter GET /v1/events accepts. */
 export const createExportBodySchema = eventFilterQuerySchema.extend({
@@ -21,43 +22,7 @@ export type CreateExportBody = z.infer<typeof createExportBodySchema>;
 
 export const exportIdParamsSchema = z.object({ id: z.uuid({ message: 'must be an export id (a UUID)' }) });
 
-/** The filter as stored (relative ranges already resolved), in the API's own terms. */
-export const exportFilterViewSchema = z.object({
-  type: z.array(z.string()).optional(),
-  category: z.array(z.string()).optional(),
-  actor: z.string().optional(),
-  actor_type: z.string().optional(),
-  target_type: z.string().optional(),
-  target_id: z.string().optional(),
-  project: z.string().optional(),
-  result: z.array(z.string()).optional(),
-  ip: z.string().optional(),
-  q: z.string().optional(),
-  from: z.string().optional(),
-  to: z.string().optional(),
-});
-
-export const exportViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  format: z.enum(EXPORT_FORMATS),
-  order: z.enum(EXPORT_ORDERS),
-  status: z.enum(EXPORT_STATUSES),
-  filter: exportFilterViewSchema,
-  through_seq: z.number().int().describe('the last seq the export can include: entries recorded after it was queued are left out'),
-  rows_written: z.number().int(),
-  progress: z.number().min(0).max(1).describe('0..1, how far through the log the export has read'),
-  size_bytes: z.number().int().nullable(),
-  error: z.string().nullable(),
-  created_by: z.object({ id: z.string(), type: z.string(), email: z.string().optional() }),
-  created_at: z.string(),
-  started_at: z.string().nullable(),
-  completed_at: z.string().nullable(),
-  expires_at: z.string().nullable(),
-  download_url: z.string().nullable().describe('present when the file can be downloaded'),
-});
-
-export type ExportView = z.infer<typeof exportViewSchema>;
+export { exportFilterViewSchema, exportViewSchema, type ExportView } from './export-view.schema.ts';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -6,24 +6,12 @@ import { api, ApiError, downloadWithToken, errorMessage, isEmbedded } from '../l
 import { useEventTypes } from '../api/events.ts';
 import { apiQuery, describeExport, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
 import { formatLocal } from '../lib/format.ts';
+import type { ExportView } from '../../../src/exports/export-view.schema.ts';
 import { keys } from '../api/keys.ts';
 
-type ExportOrder = 'time' | 'chain';
-
-interface ExportJob {
-  id: string;
-  name: string;
-  format: 'csv' | 'xlsx' | 'jsonl';
-  order: ExportOrder;
-  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
-  rows_written: number;
-  progress: number;
-  size_bytes: number | null;
-  created_at: string;
-  expires_at: string | null;
-  error: string | null;
-  download_url: string | null;
-}
+/** A recent export as GET /v1/exports answers it (the server's own schema). */
+type ExportJob = ExportView;
+type ExportOrder = ExportView['order'];
 
 const STATUS_COLORS: Record<ExportJob['status'], string> = { queued: 'gray', running: 'blue', completed: 'teal', failed: 'red', cancelled: 'gray', expired: 'gray' };
 const EXTENSIONS: Record<ExportJob['format'], string> = { csv: 'csv', xlsx: 'xlsx', jsonl: 'jsonl' };
