@@ -10,6 +10,8 @@ const DAY = 24 * HOUR;
 const WIDTHS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
 /** Entries counted one by one (filters the stored counts cannot answer) before the answer says capped. */
 export const HISTOGRAM_CAP = 100_000;
+/** Reads of the counts while the indexer moves, before the entries are counted one by one instead. */
+const STABLE_ATTEMPTS = 5;
 /** Entries past the index's high-water seq read per step (that tail is the indexer's lag: short). */
 const TAIL_STEP = 1000;
 
@@ -28,12 +30,23 @@ export function bucketWidth(spanMs: number, buckets: number): number {
 export function createHistogram(deps: { database: Database; query: EventQuery; store: EventStore }) {
   const { database, query, store } = deps;
 
-  async function fromCounts(orgId: string, filter: EventFilter, width: number, from: number, to: number): Promise<CountCell[]> {
+  async function fromCounts(orgId: string, filter: EventFilter, width: number, from: number, to: number): Promise<CountCell[] | undefined> {
     const unit = width >= HOUR ? HOUR : MINUTE;
-    const cells = await database.search.counts(orgId, { unit, from, to, filter });
+    // The counts and the index's high-water seq must belong together: an indexer batch committed
+    // between the two reads would be in neither. Each batch moves the seq, so an unchanged seq
+    // around the counts means they hold exactly the entries through it.
+    let indexed = await database.search.indexedSeq(orgId);
+    let cells: CountCell[] = [];
+    for (let attempt = 0; ; attempt++) {
+      cells = await database.search.counts(orgId, { unit, from, to, filter });
+      const now = await database.search.indexedSeq(orgId);
+      if (now === indexed) break;
+      if (attempt === STABLE_ATTEMPTS) return undefined;
+      indexed = now;
+    }
     // The entries the indexer has not reached yet.
     const matches = matchesFilter({ ...filter, from, to });
-    for (let after = await database.search.indexedSeq(orgId); ;) {
+    for (let after = indexed; ;) {
       const tail = await store.bySeq(orgId, after, TAIL_STEP);
       for (const entry of tail) {
         if (matches(entry)) cells.push({ start: Date.parse(entry.occurred_at), result: entry.result, n: 1 });
@@ -51,9 +64,9 @@ export function createHistogram(deps: { database: Database; query: EventQuery; s
     const end = Math.ceil(to / width) * width;
     const spans = Array.from({ length: Math.max(1, (end - from) / width) }, (_, i) => ({ start: from + i * width, counts: {} as Record<string, number> }));
     let capped = false;
-    let cells: CountCell[];
-    if (countable(filter)) cells = await fromCounts(orgId, filter, width, from, end);
-    else {
+    // Counted one by one where the kept counts cannot answer, or the indexer kept moving under them.
+    let cells = countable(filter) ? await fromCounts(orgId, filter, width, from, end) : undefined;
+    if (!cells) {
       const found = await query.matching(orgId, { ...filter, from, to: end }, HISTOGRAM_CAP);
       capped = found.capped;
       cells = found.rows.map((row) => ({ start: row.at, result: row.result, n: 1 }));
