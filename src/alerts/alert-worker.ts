@@ -185,12 +185,12 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
       const { state: next, outcome } = addMatch(rule.spec, previous, { id: entry.id, at });
       const first = outcome.kind === 'fire' ? outcome.matches[0]! : undefined;
       const joined = first ? await incident(hit, first.at) : undefined;
+      const countedKey = `${outcome.kind === 'suppressed' ? outcome.alertId : ''}\u0000${entry.id}`;
       if (outcome.kind === 'fire' && joined) {
         addRelated(joined, group);
         if (!alerts.includes(joined)) related.set(joined.id, joined.related!);
         next.lastAlertId = joined.id;
       } else if (outcome.kind === 'fire') {
-        const first = outcome.matches[0]!;
         const last = outcome.matches[outcome.matches.length - 1]!;
         const alert: AlertRow = {
           id: uuidv7(),
@@ -202,12 +202,12 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
           count: outcome.matches.length,
           suppressed: 0,
           window_minutes: rule.condition.type === 'threshold' ? rule.condition.window_minutes : null,
-          window_start: first.at,
+          window_start: first!.at,
           window_end: last.at,
-          first_entry_id: first.id,
+          first_entry_id: first!.id,
           last_entry_id: last.id,
           trigger_seq: entry.seq,
-          link: alertLink(rule.filter, group, first.at, last.at),
+          link: alertLink(rule.filter, group, first!.at, last.at),
           status: 'open',
           acknowledged_at: null,
           acknowledged_by: null,
@@ -220,9 +220,9 @@ export function createAlertWorker(deps: AlertWorkerDeps) {
         };
         alerts.push(alert);
         next.lastAlertId = alert.id;
-      } else if (outcome.kind === 'suppressed' && outcome.alertId && !countedOnce.has(`${outcome.alertId}\u0000${entry.id}`)) {
+      } else if (outcome.kind === 'suppressed' && outcome.alertId && !countedOnce.has(countedKey)) {
         // An entry in two groups of one incident (its actor and its IP) is counted on the alert once.
-        countedOnce.add(`${outcome.alertId}\u0000${entry.id}`);
+        countedOnce.add(countedKey);
         const inBatch = alerts.find((a) => a.id === outcome.alertId);
         if (inBatch) inBatch.suppressed += 1;
         else suppressed.set(outcome.alertId, (suppressed.get(outcome.alertId) ?? 0) + 1);

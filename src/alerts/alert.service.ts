@@ -43,6 +43,12 @@ function ruleRow(orgId: string, input: CreateRule, builtin: string | null, now: 
   };
 }
 
+/** What an admin sets on a rule (its view without id and times), to record what an edit changed. */
+function settingsOf(row: RuleRow) {
+  const { id: _id, created_at: _created, updated_at: _updated, ...settings } = ruleView(row);
+  return settings;
+}
+
 export function ruleView(row: RuleRow): RuleView {
   return {
     id: row.id,
@@ -91,8 +97,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   async function audit(
     orgId: string, actor: Principal['actor'], action: string, row: RuleRow, request: FastifyRequest | undefined, tx: Executor, old?: RuleRow,
   ) {
-    const { id: _i, created_at: _c, updated_at: _u, ...now } = ruleView(row);
-    const changes = old ? (({ id: _oi, created_at: _oc, updated_at: _ou, ...was }) => changedFields(was, now))(ruleView(old)) : undefined;
+    const changes = old ? changedFields(settingsOf(old), settingsOf(row)) : undefined;
     const event = {
       type: 'settings.updated',
       action,
