@@ -30,6 +30,12 @@ const containing = (term: string) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`
  */
 export function createPostgresSearch(database: Kysely<any>): SearchIndex {
   const db = database as Kysely<SearchTables>;
+  /** The organization's documents that hold every term. */
+  const holding = (orgId: string, terms: string[]) => {
+    let query = db.selectFrom('search_docs').select('pk').where('org_id', '=', orgId);
+    for (const term of terms) query = query.where(sql<boolean>`doc like ${containing(term)}`);
+    return query;
+  };
   return {
     minTermLength: 3,
     async indexedSeq(orgId) {
@@ -37,9 +43,12 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
       return row?.indexed_seq ?? 0;
     },
     async candidates(orgId, terms, limit, beforePk = Number.MAX_SAFE_INTEGER) {
-      let query = db.selectFrom('search_docs').select('pk').where('org_id', '=', orgId).where('pk', '<', beforePk);
-      for (const term of terms) query = query.where(sql<boolean>`doc like ${containing(term)}`);
-      const rows = await query.orderBy('pk', 'desc').limit(limit).execute();
+      const rows = await holding(orgId, terms).where('pk', '<', beforePk).orderBy('pk', 'desc').limit(limit).execute();
+      return rows.map((row) => row.pk);
+    },
+    // Unordered, the bitmap scan stops after `limit` rows instead of sorting every match.
+    async matchingKeys(orgId, terms, limit, { fromPk, beforePk }) {
+      const rows = await holding(orgId, terms).where('pk', '>=', fromPk).where('pk', '<', beforePk).limit(limit).execute();
       return rows.map((row) => row.pk);
     },
     async add(orgId, docs, fence) {

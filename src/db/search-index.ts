@@ -54,6 +54,11 @@ export interface SearchIndex {
   /** Up to `limit` indexed pks of the organization below `beforePk` whose text holds every term, newest first. */
   candidates(orgId: string, terms: string[], limit: number, beforePk?: number): Promise<number[]>;
   /**
+   * Up to `limit` indexed pks of the organization in the key range whose text holds every term, in
+   * no set order: what a capped count reads, without the cost of ordering every match.
+   */
+  matchingKeys(orgId: string, terms: string[], limit: number, range: KeyRange): Promise<number[]>;
+  /**
    * Adds one organization's next entries and its new high-water seq, in one transaction, which
    * `fence` (where the index lives in the shared database) may refuse by throwing.
    */
@@ -66,6 +71,12 @@ export interface SearchIndex {
   /** The indexed entries' counts per unit and result (event-counts.ts), for a filter `countable` accepts. */
   counts(orgId: string, query: CountQuery): Promise<CountCell[]>;
   close(): Promise<void>;
+}
+
+/** A range of keys: from `fromPk` (inclusive) to `beforePk` (exclusive). */
+export interface KeyRange {
+  fromPk: number;
+  beforePk: number;
 }
 
 /** An entry leaving the index, with what its counts were kept by. */

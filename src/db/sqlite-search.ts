@@ -63,6 +63,7 @@ const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""
 interface OrgTable {
   n: number;
   candidates: SQLite.Statement<[string, number, number], { pk: number }>;
+  matching: SQLite.Statement<[string, number, number, number], { pk: number }>;
   insert: SQLite.Statement<[number, string]>;
   remove: SQLite.Statement<[number]>;
 }
@@ -127,6 +128,7 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     const table: OrgTable = {
       n,
       candidates: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`),
+      matching: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid >= ? AND rowid < ? LIMIT ?`),
       insert: handle.prepare(`INSERT INTO ${name}(rowid, doc) VALUES (?, ?)`),
       remove: handle.prepare(`DELETE FROM ${name} WHERE rowid = ?`),
     };
@@ -175,6 +177,10 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     async candidates(orgId, terms, limit, beforePk = Number.MAX_SAFE_INTEGER) {
       const table = tableFor(orgId, false);
       return table ? table.candidates.all(ftsQuery(terms), beforePk, limit).map((row) => row.pk) : [];
+    },
+    async matchingKeys(orgId, terms, limit, { fromPk, beforePk }) {
+      const table = tableFor(orgId, false);
+      return table ? table.matching.all(ftsQuery(terms), fromPk, beforePk, limit).map((row) => row.pk) : [];
     },
     async add(orgId, docs) {
       if (docs.length === 0) return;

@@ -8,6 +8,7 @@ import {
   matchesFilter,
   searchTerms,
   searchText,
+  SPILL_SLACK_MS,
   type EventFilter,
 } from '../query/event-filter.ts';
 import { distinctActorEmails, distinctTypes } from '../query/distinct-values.ts';
@@ -157,8 +158,38 @@ export function createEventQuery(database: Database) {
 
   /** How many entries match, counting no further than `cap`. */
   async function count(orgId: string, filter: EventFilter, cap: number): Promise<{ value: number; capped: boolean }> {
+    const keys = await searchedKeys(orgId, filter, cap + 1);
+    if (keys) return { value: Math.min(keys.size, cap), capped: keys.size > cap };
     const { rows, capped } = await matching(orgId, filter, cap);
     return { value: rows.length, capped };
+  }
+
+  /**
+   * For a filter of words the index answers alone (each long enough, no field conditions): the keys
+   * of up to `limit` matches, read from the index unordered, plus the unindexed tail's and, for a
+   * time range, those of the second at each end where a key's time may differ from its entry's
+   * (those rows are checked). The index's answer is exact, so no other row is read; a batch indexed
+   * between the reads is in both, and counted once.
+   */
+  async function searchedKeys(orgId: string, filter: EventFilter, limit: number): Promise<Set<number> | undefined> {
+    const terms = searchTerms(filter.q);
+    const indexable = terms.every((w) => [...w].length >= search.minTermLength);
+    if (terms.length === 0 || !indexable || hasFieldConditions(filter)) return undefined;
+    const fields = filterConditions(db.selectFrom('events'), orgId, filter);
+    const rows = await tailSource(fields, await search.indexedSeq(orgId), terms)(undefined, limit);
+    const { from, to } = filter;
+    const edges = [from, to].filter((at): at is number => at !== undefined);
+    for (const at of edges) {
+      const edge = fields.where('events.pk', '>=', at * PK_SLOTS).where('events.pk', '<', (at + SPILL_SLACK_MS) * PK_SLOTS);
+      rows.push(...(await checked(edge, terms)(undefined, limit)));
+    }
+    const keys = new Set(rows.map((row) => row.pk));
+    const sure = {
+      fromPk: from === undefined ? 0 : (from + SPILL_SLACK_MS) * PK_SLOTS,
+      beforePk: to === undefined ? Number.MAX_SAFE_INTEGER : to * PK_SLOTS,
+    };
+    if (sure.fromPk < sure.beforePk) for (const pk of await search.matchingKeys(orgId, terms, limit, sure)) keys.add(pk);
+    return keys;
   }
 
   /** The time and result of each matching entry, up to `cap` of them (the activity chart's fallback). */

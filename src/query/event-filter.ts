@@ -122,7 +122,7 @@ export function applyFilter(query: Query, orgId: string, filter: EventFilter, ac
 }
 
 /** Slack on the pk bound for `to`: keys can sit up to this many ms past their timestamp. */
-const SPILL_SLACK_MS = 1000;
+export const SPILL_SLACK_MS = 1000;
 
 /**
  * applyFilter plus key bounds for the time range: the key is time-ordered, so an index walk stops

@@ -30,4 +30,36 @@ describe('search index candidates', () => {
     const found = await t.request('GET', '/v1/events?q=checkout', { key: small.key });
     assert.deepEqual(found.body.events.map((e: any) => e.id), [mine.body.events[0].id]);
   });
+
+  it('counts a search exactly from the index alone, at the edges of a time range and past the indexed seq', async () => {
+    const org = await t.createOrg('counted-words');
+    const t0 = Date.parse('2026-06-01T10:00:00.000Z');
+    // Entries 137 ms apart over 5 seconds, every third with the word; the later half not yet indexed.
+    const at = (k: number) => new Date(t0 + k * 137).toISOString();
+    const action = (k: number) => (k % 3 === 0 ? `nightly checkout ${k}` : `nightly run ${k}`);
+    const post = async (ks: number[]) => {
+      const events = ks.map((k) => sampleEvent({ action: action(k), occurred_at: at(k) }));
+      assert.equal((await t.request('POST', '/v1/events', { key: org.key, body: { events } })).status, 201);
+    };
+    const all = Array.from({ length: 40 }, (_, k) => k);
+    await post(all.filter((k) => k % 2 === 0));
+    await t.app.services.indexer.catchUp();
+    await post(all.filter((k) => k % 2 === 1));
+    const { query } = t.app.services;
+    const bounds = [undefined, t0 - 1, t0, t0 + 137, t0 + 138, t0 + 1000, t0 + 2740, t0 + 2741, t0 + 5343, t0 + 9000];
+    for (const from of bounds) {
+      for (const to of bounds) {
+        if (from !== undefined && to !== undefined && from >= to) continue;
+        for (const q of ['checkout', 'nightly checkout', 'nightly']) {
+          const inRange = (k: number) => (from === undefined || t0 + k * 137 >= from) && (to === undefined || t0 + k * 137 < to);
+          const expected = all.filter((k) => inRange(k) && q.split(' ').every((w) => action(k).includes(w))).length;
+          const counted = await query.count(org.id, { q, from, to }, 1000);
+          assert.deepEqual(counted, { value: expected, capped: false }, `q=${q} from=${from} to=${to}`);
+        }
+      }
+    }
+    assert.deepEqual(await query.count(org.id, { q: 'nightly' }, 25), { value: 25, capped: true });
+    assert.deepEqual(await query.count(org.id, { q: 'checkout' }, 14), { value: 14, capped: false });
+    assert.deepEqual(await query.count(org.id, { q: 'checkout' }, 13), { value: 13, capped: true });
+  });
 });
