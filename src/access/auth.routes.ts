@@ -16,6 +16,7 @@ import type { SelfAudit } from './self-audit.ts';
 import { csrfTokenFor, type LoginFailure, type SessionService } from './session.service.ts';
 import type { SetupService } from './setup.service.ts';
 import type { UserService } from './user.service.ts';
+import { meViewSchema, sessionListViewSchema, setupStatusViewSchema } from './auth-view.schema.ts';
 
 export interface AuthRouteDeps {
   db: Executor;
@@ -35,14 +36,6 @@ export interface AuthRouteDeps {
 }
 
 const personName = z.string().trim().pipe(singleLineText(200));
-
-const meSchema = z.object({
-  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }),
-  org: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
-  role: z.enum(['owner', 'admin', 'member']),
-  orgs: z.array(z.object({ id: z.string(), slug: z.string(), name: z.string(), role: z.string() })),
-  csrf_token: z.string().describe('send as X-CSRF-Token on state-changing requests made with the session cookie'),
-});
 
 /** Sign-in, sign-out, the current user, their sessions, first-run setup and invite acceptance. */
 export function authRoutes(app: App, deps: AuthRouteDeps) {
@@ -124,7 +117,7 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
       summary: 'Sign in with email and password (sets the session cookie)',
       tags: ['auth'],
       body: z.strictObject({ email: z.string().min(3).max(320), password: z.string().min(1).max(256), org: slugSchema.optional() }),
-      response: { 200: meSchema, ...errorResponses },
+      response: { 200: meViewSchema, ...errorResponses },
     },
     handler: async (request, reply) => signIn(request, reply, request.body.email, request.body.password, request.body.org),
   });
@@ -147,7 +140,11 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
   });
 
   app.get('/v1/auth/me', {
-    schema: { summary: 'The signed-in user, organization and role', tags: ['auth'], response: { 200: meSchema, ...errorResponses } },
+    schema: {
+      summary: 'The signed-in user, organization and role',
+      tags: ['auth'],
+      response: { 200: meViewSchema, ...errorResponses },
+    },
     onRequest: auth.authenticated,
     handler: async (request) => {
       const principal = request.principal!;
@@ -157,7 +154,11 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
   });
 
   app.get('/v1/auth/sessions', {
-    schema: { summary: "The signed-in user's open sessions", tags: ['auth'], response: { 200: z.object({ sessions: z.array(z.object({ id: z.string(), org_id: z.string(), ip: z.string().nullable(), user_agent: z.string().nullable(), created_at: z.string(), last_seen_at: z.string(), current: z.boolean() })) }), ...errorResponses } },
+    schema: {
+      summary: "The signed-in user's open sessions",
+      tags: ['auth'],
+      response: { 200: sessionListViewSchema, ...errorResponses },
+    },
     onRequest: auth.authenticated,
     handler: async (request) => ({ sessions: request.principal!.userId ? await sessions.listForUser(request.principal!.userId, request.principal!.sessionId) : [] }),
   });
@@ -180,7 +181,7 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
     schema: {
       summary: 'Whether first-run setup is pending (no user exists yet); the sign-in page says so',
       tags: ['auth'],
-      response: { 200: z.object({ pending: z.boolean() }), ...errorResponses },
+      response: { 200: setupStatusViewSchema, ...errorResponses },
     },
     handler: async () => ({ pending: await deps.setup.pending() }),
   });
@@ -197,7 +198,7 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
         password: passwordSchema,
         name: personName.optional(),
       }),
-      response: { 200: meSchema, ...errorResponses },
+      response: { 200: meViewSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
       const b = request.body;
@@ -211,7 +212,7 @@ export function authRoutes(app: App, deps: AuthRouteDeps) {
       summary: 'Accept an invitation: set a password (or confirm yours) and join the organization',
       tags: ['members'],
       body: z.strictObject({ token: z.string().min(10).max(200), password: z.string().min(1).max(256), name: personName.optional() }),
-      response: { 200: meSchema, ...errorResponses },
+      response: { 200: meViewSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
       const { token, password, name } = request.body;

@@ -5,28 +5,20 @@ import type { App } from '../http/types.ts';
 import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { recordedEmail, rfc3339, singleLineText } from '../events/event.schemas.ts';
 import type { ApiKeyService } from './api-key.service.ts';
-import { SCOPES } from './principal.ts';
+import {
+  apiKeyListViewSchema,
+  apiKeyViewSchema,
+  createdApiKeyViewSchema,
+  createdOauthClientViewSchema,
+  oauthClientListViewSchema,
+  oauthClientViewSchema,
+  SCOPES,
+  viewerTokenViewSchema,
+} from './credentials-view.schema.ts';
 import type { SelfAudit } from './self-audit.ts';
 import { OauthError, type TokenService } from './token.service.ts';
 
 const scopesSchema = z.array(z.enum(SCOPES)).min(1).max(3);
-const apiKeySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
-  created_at: z.string(),
-  expires_at: z.string().nullable(),
-  last_used_at: z.string().nullable(),
-  revoked_at: z.string().nullable(),
-});
-const clientSchema = z.object({
-  client_id: z.string(),
-  name: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
-  created_at: z.string(),
-  revoked_at: z.string().nullable(),
-});
 const name = z.string().trim().pipe(singleLineText(100));
 const viewerSchema = z.strictObject({
   id: singleLineText(256),
@@ -49,7 +41,11 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
   const tags = ['credentials'];
 
   app.get('/v1/api-keys', {
-    schema: { summary: 'List API keys (never the keys themselves)', tags, response: { 200: z.object({ api_keys: z.array(apiKeySchema) }), ...errorResponses } },
+    schema: {
+      summary: 'List API keys (never the keys themselves)',
+      tags,
+      response: { 200: apiKeyListViewSchema, ...errorResponses },
+    },
     onRequest: auth.require('credentials'),
     handler: async (request) => ({ api_keys: await apiKeys.list(request.principal!.orgId) }),
   });
@@ -59,7 +55,7 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
       summary: 'Create an API key; the key is in this response only',
       tags,
       body: z.strictObject({ name, scopes: scopesSchema, expires_at: rfc3339.refine((s) => Date.parse(s) > Date.now(), 'must be in the future').optional() }),
-      response: { 201: z.object({ key: z.string(), api_key: apiKeySchema }), ...errorResponses },
+      response: { 201: createdApiKeyViewSchema, ...errorResponses },
     },
     onRequest: auth.require('credentials'),
     handler: async (request, reply) => {
@@ -83,7 +79,12 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
   });
 
   app.delete('/v1/api-keys/:id', {
-    schema: { summary: 'Revoke an API key (takes effect immediately)', tags, params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) }), response: { 200: apiKeySchema, ...errorResponses } },
+    schema: {
+      summary: 'Revoke an API key (takes effect immediately)',
+      tags,
+      params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) }),
+      response: { 200: apiKeyViewSchema, ...errorResponses },
+    },
     onRequest: auth.require('credentials'),
     handler: async (request) => {
       const { orgId, actor } = request.principal!;
@@ -97,7 +98,7 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
   });
 
   app.get('/v1/oauth-clients', {
-    schema: { summary: 'List OAuth2 clients', tags, response: { 200: z.object({ oauth_clients: z.array(clientSchema) }), ...errorResponses } },
+    schema: { summary: 'List OAuth2 clients', tags, response: { 200: oauthClientListViewSchema, ...errorResponses } },
     onRequest: auth.require('credentials'),
     handler: async (request) => ({ oauth_clients: await tokens.listClients(request.principal!.orgId) }),
   });
@@ -107,7 +108,7 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
       summary: 'Register an OAuth2 client (client credentials grant); the secret is in this response only',
       tags,
       body: z.strictObject({ name, scopes: scopesSchema }),
-      response: { 201: z.object({ client_secret: z.string(), oauth_client: clientSchema }), ...errorResponses },
+      response: { 201: createdOauthClientViewSchema, ...errorResponses },
     },
     onRequest: auth.require('credentials'),
     handler: async (request, reply) => {
@@ -129,7 +130,12 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
   });
 
   app.delete('/v1/oauth-clients/:id', {
-    schema: { summary: 'Revoke an OAuth2 client and every token it holds', tags, params: z.object({ id: z.string().regex(/^oc_[0-9a-f]{16}$/) }), response: { 200: clientSchema, ...errorResponses } },
+    schema: {
+      summary: 'Revoke an OAuth2 client and every token it holds',
+      tags,
+      params: z.object({ id: z.string().regex(/^oc_[0-9a-f]{16}$/) }),
+      response: { 200: oauthClientViewSchema, ...errorResponses },
+    },
     onRequest: auth.require('credentials'),
     handler: async (request) => {
       const { orgId, actor } = request.principal!;
@@ -154,7 +160,7 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
         viewer: viewerSchema,
         ttl_seconds: z.number().int().min(60).max(86_400).default(900),
       }),
-      response: { 201: z.object({ token: z.string(), url: z.string(), expires_at: z.string() }), ...errorResponses },
+      response: { 201: viewerTokenViewSchema, ...errorResponses },
     },
     onRequest: auth.require('credentials'),
     handler: async (request, reply) => {

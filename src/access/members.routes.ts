@@ -8,25 +8,19 @@ import type { App } from '../http/types.ts';
 import type { InviteService } from './invite.service.ts';
 import type { SelfAudit } from './self-audit.ts';
 import type { SessionService } from './session.service.ts';
-import { ROLES, type UserService } from './user.service.ts';
+import type { UserService } from './user.service.ts';
 import { can } from './principal.ts';
+import {
+  createdInviteViewSchema,
+  inviteListViewSchema,
+  inviteLookupViewSchema,
+  inviteViewSchema,
+  MEMBER_STATUSES,
+  memberListViewSchema,
+  memberViewSchema,
+  ROLES,
+} from './members-view.schema.ts';
 
-const memberSchema = z.object({
-  user_id: z.string(),
-  email: z.string(),
-  name: z.string().nullable(),
-  role: z.enum(ROLES),
-  status: z.enum(['active', 'deactivated']),
-  joined_at: z.string(),
-});
-const inviteSchema = z.object({
-  id: z.string(),
-  email: z.string(),
-  role: z.enum(ROLES),
-  status: z.string(),
-  created_at: z.string(),
-  expires_at: z.string(),
-});
 const userParams = z.object({ userId: z.string().uuid() });
 
 export interface MembersRouteDeps {
@@ -46,7 +40,7 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
   const tags = ['members'];
 
   app.get('/v1/members', {
-    schema: { summary: 'List members', tags, response: { 200: z.object({ members: z.array(memberSchema) }), ...errorResponses } },
+    schema: { summary: 'List members', tags, response: { 200: memberListViewSchema, ...errorResponses } },
     onRequest: auth.require('members'),
     handler: async (request) => ({ members: await users.members(request.principal!.orgId) }),
   });
@@ -56,8 +50,10 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
       summary: "Change a member's role (owners only) or deactivate/reactivate them",
       tags,
       params: userParams,
-      body: z.strictObject({ role: z.enum(ROLES).optional(), status: z.enum(['active', 'deactivated']).optional() }).refine((b) => b.role || b.status, 'give role or status'),
-      response: { 200: memberSchema, ...errorResponses },
+      body: z
+        .strictObject({ role: z.enum(ROLES).optional(), status: z.enum(MEMBER_STATUSES).optional() })
+        .refine((b) => b.role || b.status, 'give role or status'),
+      response: { 200: memberViewSchema, ...errorResponses },
     },
     onRequest: auth.require('members'),
     handler: async (request) => {
@@ -113,7 +109,7 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
   });
 
   app.get('/v1/invites', {
-    schema: { summary: 'List invitations', tags, response: { 200: z.object({ invites: z.array(inviteSchema) }), ...errorResponses } },
+    schema: { summary: 'List invitations', tags, response: { 200: inviteListViewSchema, ...errorResponses } },
     onRequest: auth.require('members'),
     handler: async (request) => ({ invites: await invites.list(request.principal!.orgId) }),
   });
@@ -123,7 +119,7 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
       summary: 'Invite someone by email; the single-use link is returned once',
       tags,
       body: z.strictObject({ email: accountEmail, role: z.enum(ROLES).default('member') }),
-      response: { 201: z.object({ invite: inviteSchema, url: z.string() }), ...errorResponses },
+      response: { 201: createdInviteViewSchema, ...errorResponses },
     },
     onRequest: auth.require('members'),
     handler: async (request, reply) => {
@@ -156,10 +152,7 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
       description: 'The token is the secret in the link; it is sent in the body so it stays out of request logs.',
       tags,
       body: z.strictObject({ token: z.string().min(10).max(200) }),
-      response: {
-        200: inviteSchema.extend({ org_name: z.string(), existing_account: z.boolean() }),
-        ...errorResponses,
-      },
+      response: { 200: inviteLookupViewSchema, ...errorResponses },
     },
     handler: async (request) => {
       const found = await invites.lookup(request.body.token);
@@ -169,7 +162,12 @@ export function membersRoutes(app: App, deps: MembersRouteDeps) {
   });
 
   app.delete('/v1/invites/:id', {
-    schema: { summary: 'Revoke a pending invitation', tags, params: z.object({ id: z.string().uuid() }), response: { 200: inviteSchema, ...errorResponses } },
+    schema: {
+      summary: 'Revoke a pending invitation',
+      tags,
+      params: z.object({ id: z.string().uuid() }),
+      response: { 200: inviteViewSchema, ...errorResponses },
+    },
     onRequest: auth.require('members'),
     handler: async (request) => {
       const { orgId, actor } = request.principal!;

@@ -1,8 +1,7 @@
 import type { Role } from '../db/tables.ts';
+import type { Scope } from './credentials-view.schema.ts';
 
-/** Scopes a machine credential (API key, OAuth2 client) can carry. */
-export const SCOPES = ['events:write', 'events:read', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope } from './credentials-view.schema.ts';
 
 /** What a request may do; routes ask for one of these, never for a role or scope directly. */
 export type Permission =

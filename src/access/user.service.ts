@@ -14,7 +14,7 @@ export interface Member {
   joined_at: string;
 }
 
-export const ROLES = ['owner', 'admin', 'member'] as const;
+export { ROLES } from './members-view.schema.ts';
 
 /** Users (global) and their memberships in organizations, with the always-one-owner rule. */
 export function createUserService({ database }: { database: Database }) {

@@ -3,9 +3,15 @@ import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses, queryInt } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
 import type { CheckpointService } from './checkpoint.service.ts';
+import {
+  checkpointListViewSchema,
+  checkpointViewSchema,
+  consistencyProofViewSchema,
+  inclusionProofViewSchema,
+  signingKeyListViewSchema,
+} from './integrity-view.schema.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
-const checkpointSchema = z.object({ tree_size: z.number().int(), root_hash: z.string(), key_id: z.string(), created_at: z.string(), note: z.string() });
 const size = queryInt(1, Number.MAX_SAFE_INTEGER);
 const responses = { ...errorResponses, 410: errorResponses[404].describe('The proof needs entries removed by retention') };
 
@@ -19,14 +25,18 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
       summary: 'The latest signed checkpoint and the ones before it',
       tags, security,
       querystring: z.object({ limit: queryInt(1, 1000).default(100) }).strict(),
-      response: { 200: z.object({ latest: checkpointSchema.nullable(), history: z.array(checkpointSchema) }), ...errorResponses },
+      response: { 200: checkpointListViewSchema, ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => deps.checkpoints.list(request.principal!.orgId, request.query.limit),
   });
 
   app.post('/v1/integrity/checkpoints', {
-    schema: { summary: 'Sign a checkpoint at the current head now', tags, security, response: { 201: checkpointSchema, ...responses } },
+    schema: {
+      summary: 'Sign a checkpoint at the current head now',
+      tags, security,
+      response: { 201: checkpointViewSchema, ...responses },
+    },
     onRequest: deps.auth.requireScope('admin'),
     handler: async (request, reply) => reply.status(201).send(await deps.checkpoints.create(request.principal!.orgId)),
   });
@@ -37,10 +47,7 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
       tags, security,
       params: z.object({ id: z.string().min(1).max(128) }),
       querystring: z.object({ tree_size: size.optional().describe('default: the latest checkpoint') }).strict(),
-      response: {
-        200: z.object({ id: z.string(), seq: z.number().int(), leaf_index: z.number().int(), tree_size: z.number().int(), entry_hash: z.string(), leaf_hash: z.string(), root_hash: z.string(), audit_path: z.array(z.string()) }),
-        ...responses,
-      },
+      response: { 200: inclusionProofViewSchema, ...responses },
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => deps.checkpoints.inclusion(request.principal!.orgId, request.params.id, request.query.tree_size),
@@ -51,7 +58,7 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
       summary: 'Consistency proof between two tree sizes (RFC 6962)',
       tags, security,
       querystring: z.object({ from: size, to: size }).strict(),
-      response: { 200: z.object({ from: z.number().int(), to: z.number().int(), from_root: z.string(), to_root: z.string(), proof: z.array(z.string()) }), ...responses },
+      response: { 200: consistencyProofViewSchema, ...responses },
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => deps.checkpoints.consistency(request.principal!.orgId, request.query.from, request.query.to),
@@ -61,7 +68,7 @@ export function checkpointRoutes(app: App, deps: { checkpoints: CheckpointServic
     schema: {
       summary: 'Every checkpoint signing public key, old ones included',
       tags, security,
-      response: { 200: z.object({ keys: z.array(z.object({ name: z.string(), key_id: z.string(), active: z.boolean(), created_at: z.string(), public_key_pem: z.string(), verifier_key: z.string() })) }), ...errorResponses },
+      response: { 200: signingKeyListViewSchema, ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async () => ({ keys: await deps.keys.list() }),

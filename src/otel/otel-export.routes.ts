@@ -1,7 +1,8 @@
 import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
-import { otelExportViewSchema, putOtelExportSchema, testOtelExportSchema, testResultSchema } from './otel-export.schemas.ts';
+import { otelExportViewSchema, otelTestResultViewSchema } from './otel-export-view.schema.ts';
+import { putOtelExportSchema, testOtelExportSchema } from './otel-export.schemas.ts';
 import type { OtelExportService } from './otel-export.service.ts';
 
 /** GET/PUT /v1/otel-export and POST /v1/otel-export/test. */
@@ -16,7 +17,12 @@ export function otelExportRoutes(app: App, deps: { otelExport: OtelExportService
   });
 
   app.put('/v1/otel-export', {
-    schema: { ...common, summary: 'Configure OTLP log export (one destination per organization)', body: putOtelExportSchema, response: { 200: otelExportViewSchema, ...errorResponses } },
+    schema: {
+      ...common,
+      summary: 'Configure OTLP log export (one destination per organization)',
+      body: putOtelExportSchema,
+      response: { 200: otelExportViewSchema, ...errorResponses },
+    },
     onRequest: adminOnly,
     handler: async (request) => deps.otelExport.put(request.principal!.orgId, request.body, request.principal!.actor, request),
   });
@@ -26,7 +32,7 @@ export function otelExportRoutes(app: App, deps: { otelExport: OtelExportService
       ...common,
       summary: 'Send one marked test record to the configured destination, or to the one in the body',
       body: testOtelExportSchema.nullish(),
-      response: { 200: testResultSchema, ...errorResponses },
+      response: { 200: otelTestResultViewSchema, ...errorResponses },
     },
     onRequest: adminOnly,
     handler: async (request) => deps.otelExport.sendTest(request.principal!.orgId, request.body ?? undefined),

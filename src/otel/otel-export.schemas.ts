@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { rfc3339 } from '../events/event.schemas.ts';
 import { outboundUrlSchema } from '../http/schemas.ts';
+import { MASK, protocolSchema } from './otel-export-view.schema.ts';
 
-/** What a stored header value is shown as: values are write-only. */
-export const MASK = '****';
+export {
+  MASK,
+  otelExportViewSchema,
+  otelTestResultViewSchema,
+  protocolSchema,
+  type OtelExportView,
+} from './otel-export-view.schema.ts';
+
 export const MAX_HEADERS = 32;
 export const DEFAULT_BATCH_SIZE = 100;
 /** Headers the exporter sets itself; a configured value would break the request. */
@@ -33,8 +40,6 @@ const headersSchema = z
   })
   .describe(`header name -> value, sent with every request; a value of "${MASK}" keeps the stored one`);
 
-export const protocolSchema = z.enum(['http/protobuf', 'http/json']);
-
 export const putOtelExportSchema = z.strictObject({
   endpoint_url: endpointUrlSchema,
   headers: headersSchema.default({}),
@@ -58,41 +63,3 @@ export const testOtelExportSchema = z
   .describe(`values to test instead of the stored ones (a form not saved yet); "${MASK}" header values use the stored ones`);
 
 export type TestOtelExport = z.infer<typeof testOtelExportSchema>;
-
-export const otelExportViewSchema = z.object({
-  endpoint_url: z.string(),
-  headers: z.record(z.string(), z.literal(MASK)),
-  max_batch_size: z.number().int(),
-  protocol: protocolSchema,
-  enabled: z.boolean(),
-  start: z.string(),
-  updated_at: z.string(),
-  status: z.object({
-    state: z.enum(['disabled', 'failing', 'ok', 'idle']).describe('idle: nothing delivered or failed yet'),
-    last_error: z
-      .object({ at: z.string(), http_status: z.number().int().nullable().describe('null for a network error'), kind: z.enum(['http', 'network']), message: z.string() })
-      .nullable()
-      .describe('set while delivery is failing'),
-    last_success_at: z.string().nullable(),
-    delivered_seq: z.number().int().describe('the last entry seq the receiver accepted'),
-    pending: z.number().int().describe('entries waiting to be delivered'),
-    rejected_log_records: z.object({
-      total: z.number().int(),
-      last_at: z.string().nullable(),
-      last_count: z.number().int().nullable(),
-      last_message: z.string().nullable(),
-    }).describe('records the receiver reported as rejected (OTLP partial success)'),
-  }),
-});
-
-export type OtelExportView = z.infer<typeof otelExportViewSchema>;
-
-export const testResultSchema = z.object({
-  ok: z.boolean(),
-  http_status: z.number().int().nullable(),
-  message: z
-    .string()
-    .nullable()
-    .describe('a short reason (HTTP status text, or e.g. "could not connect", "timed out"); never the receiver\'s body'),
-  rejected_log_records: z.number().int(),
-});

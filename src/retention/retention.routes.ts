@@ -3,13 +3,7 @@ import type { AuthGuard } from '../http/auth.ts';
 import { errorResponses } from '../http/schemas.ts';
 import type { App } from '../http/types.ts';
 import type { RetentionService } from './retention.service.ts';
-
-const statusSchema = z.object({
-  retention_days: z.number().int().nullable(),
-  legal_hold: z.boolean(),
-  purged_through_seq: z.number().int(),
-  last_purge_at: z.string().nullable(),
-});
+import { retentionViewSchema } from './retention-view.schema.ts';
 
 const updateSchema = z
   .object({
@@ -21,13 +15,24 @@ const updateSchema = z
 /** GET/PUT /v1/settings/retention for the caller's organization. */
 export function retentionRoutes(app: App, deps: { retention: RetentionService; auth: AuthGuard }) {
   app.get('/v1/settings/retention', {
-    schema: { summary: 'Retention period and legal hold', tags: ['settings'], security: [{ bearer: [] }], response: { 200: statusSchema, ...errorResponses } },
+    schema: {
+      summary: 'Retention period and legal hold',
+      tags: ['settings'],
+      security: [{ bearer: [] }],
+      response: { 200: retentionViewSchema, ...errorResponses },
+    },
     onRequest: deps.auth.require('events:read'),
     handler: async (request) => deps.retention.status(request.principal!.orgId),
   });
 
   app.put('/v1/settings/retention', {
-    schema: { summary: 'Change the retention period or legal hold', tags: ['settings'], security: [{ bearer: [] }], body: updateSchema, response: { 200: statusSchema, ...errorResponses } },
+    schema: {
+      summary: 'Change the retention period or legal hold',
+      tags: ['settings'],
+      security: [{ bearer: [] }],
+      body: updateSchema,
+      response: { 200: retentionViewSchema, ...errorResponses },
+    },
     // Only owners decide how long the organization's evidence is kept.
     onRequest: deps.auth.require('owner'),
     handler: async (request) => {
