@@ -1,10 +1,7 @@
 import { Center, Loader } from '@mantine/core';
 import { RetryAlert } from './components/RetryAlert.tsx';
-import { useQuery } from '@tanstack/react-query';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Layout } from './components/Layout.tsx';
-import { api, ApiError, setCsrf } from './lib/api.ts';
-import type { Me } from './lib/types.ts';
 import { AcceptInvitePage, LoginPage, SetupPage } from './pages/AuthPages.tsx';
 import { AuditLogsPage } from './pages/AuditLogsPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
@@ -15,26 +12,7 @@ import { MembersPage } from './pages/MembersPage.tsx';
 import { RetentionPage } from './pages/RetentionPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { isAdmin } from './lib/roles.ts';
-import { keys } from './api/keys.ts';
-
-
-/** The signed-in user, or null when signed out. */
-export function useMe() {
-  return useQuery({
-    queryKey: keys.me(),
-    queryFn: async () => {
-      try {
-        const me = await api<Me>('GET', '/v1/auth/me');
-        setCsrf(me.csrf_token);
-        return me;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
-      }
-    },
-    staleTime: 60_000,
-  });
-}
+import { useMe } from './api/session.ts';
 
 function SignedIn() {
   const me = useMe();

@@ -1,6 +1,7 @@
 /** The event-browsing API: query keys and hooks, defined once for every component that reads them. */
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from '../lib/api.ts';
+import type { Entry, EventsPage } from '../lib/types.ts';
 import type { Histogram } from '../../../src/query/histogram.schema.ts';
 
 export interface EventType {
@@ -25,6 +26,28 @@ export const eventKeys = {
   types: () => ['event-types'] as const,
   suggestions: (field: SuggestionField, text: string) => ['suggestions', field, text] as const,
 };
+
+/** GET /v1/events for a query string of filters, 50 entries a page; the first page also counts them. */
+export function useEventPages(query: string) {
+  return useInfiniteQuery({
+    queryKey: eventKeys.list(query),
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => {
+      const page = pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : '&include_count=true';
+      return api<EventsPage>('GET', `/v1/events?${query}&limit=50${page}`);
+    },
+    getNextPageParam: (last) => last.next_cursor,
+  });
+}
+
+/** One entry by id (the details drawer); nothing is fetched while `id` is null. */
+export function useEntry(id: string | null) {
+  return useQuery({
+    queryKey: eventKeys.entry(id),
+    queryFn: () => api<Entry>('GET', `/v1/events/${encodeURIComponent(id!)}`),
+    enabled: id !== null,
+  });
+}
 
 /** The activity chart's buckets for a query string of GET /v1/events filters; the previous answer stays while the next loads. */
 export function useHistogram(query: string) {

@@ -1,17 +1,16 @@
 import { Alert, Button, Checkbox, Group, Modal, MultiSelect, NumberInput, SegmentedControl, Stack, TagsInput, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import { errorMessage } from '../lib/api.ts';
-import { SEVERITIES, type AlertRule, type Condition, type GroupBy, type RuleFilter, type Severity } from '../lib/alerts.ts';
+import {
+  SEVERITIES,
+  type AlertRule,
+  type Condition,
+  type GroupBy,
+  type RuleDraft,
+  type RuleFilter,
+  type Severity,
+} from '../lib/alerts.ts';
 import { RESULT_LABELS } from '../lib/format.ts';
-
-export interface RuleDraft {
-  name: string;
-  filter: RuleFilter;
-  condition: Condition;
-  cooldown_minutes: number;
-  enabled: boolean;
-  severity: Severity;
-}
 
 const EMPTY: RuleDraft = { name: '', filter: {}, condition: { type: 'threshold', count: 5, window_minutes: 10, group_by: ['actor'] }, cooldown_minutes: 15, enabled: true, severity: 'medium' };
 

@@ -1,19 +1,17 @@
 import { ActionIcon, Alert, Code, Divider, Drawer, Group, Loader, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
 import { IconChevronDown, IconChevronUp, IconFilter, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { api, ApiError, errorMessage } from '../lib/api.ts';
+import { errorMessage } from '../lib/api.ts';
 import { formatLocalFull, formatUtc } from '../lib/format.ts';
-import { verifyEntryHash, verifyInclusion } from '../lib/integrity.ts';
 import type { Entry } from '../lib/types.ts';
 import type { Filters } from '../lib/filters.ts';
 import { ActorCell, ResultBadge, TargetCell, TypeBadge } from './EventsTable.tsx';
 import { CopyIcon, JsonView } from './JsonView.tsx';
-import { eventKeys } from '../api/events.ts';
+import { useEntry } from '../api/events.ts';
+import { useEntryIntegrity } from '../api/integrity.ts';
 import { ChangeDiff } from './ChangeDiff.tsx';
 import { changesOf } from '../lib/changes.ts';
-import { keys } from '../api/keys.ts';
 
 function Field({ label, children, filter }: { label: string; children: ReactNode; filter?: () => void }) {
   return (
@@ -46,34 +44,9 @@ function Mono({ value }: { value: string | number }) {
   );
 }
 
-interface Checkpoint {
-  tree_size: number;
-  /** Base64, as in the signed note. */
-  root_hash: string;
-  created_at: string;
-}
-
 /** Checks the entry's own hash in the browser, and its inclusion in the latest signed checkpoint. */
 function IntegrityIndicator({ entry }: { entry: Entry }) {
-  const check = useQuery({
-    queryKey: keys.integrity(entry.id),
-    queryFn: async () => {
-      const hashOk = await verifyEntryHash(entry);
-      const checkpoints = await api<{ history: Checkpoint[]; latest: Checkpoint | null }>('GET', '/v1/integrity/checkpoints?limit=1000');
-      const covering = [...checkpoints.history].filter((c) => c.tree_size >= entry.seq).sort((a, b) => a.tree_size - b.tree_size);
-      if (!covering.length) return { hashOk, checkpoint: null };
-      try {
-        const proof = await api<{ leaf_index: number; tree_size: number; root_hash: string; audit_path: string[] }>('GET', `/v1/events/${encodeURIComponent(entry.id)}/proof?tree_size=${covering[0]!.tree_size}`);
-        // Checked against the signed checkpoint's root, not the root the proof answer names.
-        const included = await verifyInclusion(entry.hash, proof.leaf_index, proof.tree_size, proof.audit_path, covering[0]!.root_hash);
-        const ordered = [...checkpoints.history].sort((a, b) => a.tree_size - b.tree_size || a.created_at.localeCompare(b.created_at));
-        return { hashOk, checkpoint: { number: ordered.indexOf(covering[0]!) + 1, signed: covering[0]!.created_at, included } };
-      } catch (error) {
-        if (error instanceof ApiError && error.status < 500) return { hashOk, checkpoint: null };
-        throw error;
-      }
-    },
-  });
+  const check = useEntryIntegrity(entry);
   if (check.isPending) return <Loader size="sm" aria-label="Checking integrity" />;
   if (check.isError) return <Alert color="red">{errorMessage(check.error)}</Alert>;
   const { hashOk, checkpoint } = check.data;
@@ -104,7 +77,7 @@ export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
   /** Narrows the list to entries sharing one of this entry's values. */
   onFilter?: (patch: Partial<Filters>) => void;
 }) {
-  const entry = useQuery({ queryKey: eventKeys.entry(id), queryFn: () => api<Entry>('GET', `/v1/events/${encodeURIComponent(id!)}`), enabled: id !== null });
+  const entry = useEntry(id);
   const e = entry.data;
   // j and k step through the list, as in mail and log viewers.
   useHotkeys(id === null ? [] : [['j', () => onNext?.()], ['k', () => onPrevious?.()]]);

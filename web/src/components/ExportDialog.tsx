@@ -1,17 +1,13 @@
 import { Alert, Anchor, Badge, Button, Group, Modal, MultiSelect, Progress, SegmentedControl, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { DateTimePicker } from '@mantine/dates';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, ApiError, downloadWithToken, errorMessage, isEmbedded } from '../lib/api.ts';
+import { downloadWithToken, errorMessage, isEmbedded } from '../lib/api.ts';
 import { useEventTypes } from '../api/events.ts';
-import { apiQuery, describeExport, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
+import { useExports, useQueueExport, type ExportJob } from '../api/exports.ts';
+import { describeExport, describeFilters, RANGE_LABELS, type Filters, type RangeKey } from '../lib/filters.ts';
 import { formatLocal } from '../lib/format.ts';
-import type { ExportView } from '../../../src/exports/export-view.schema.ts';
-import { keys } from '../api/keys.ts';
 
-/** A recent export as GET /v1/exports answers it (the server's own schema). */
-type ExportJob = ExportView;
-type ExportOrder = ExportView['order'];
+type ExportOrder = ExportJob['order'];
 
 const STATUS_COLORS: Record<ExportJob['status'], string> = { queued: 'gray', running: 'blue', completed: 'teal', failed: 'red', cancelled: 'gray', expired: 'gray' };
 const EXTENSIONS: Record<ExportJob['format'], string> = { csv: 'csv', xlsx: 'xlsx', jsonl: 'jsonl' };
@@ -73,7 +69,6 @@ function ExportRow({ job }: { job: ExportJob }) {
  * are listed with their progress.
  */
 export function ExportDialog({ opened, onClose, filters }: { opened: boolean; onClose: () => void; filters: Filters }) {
-  const queryClient = useQueryClient();
   /** Null while the name is the description of what is selected; the typed name once edited. */
   const [typedName, setTypedName] = useState<string | null>(null);
   const [format, setFormat] = useState<ExportJob['format']>('csv');
@@ -97,30 +92,8 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
 
   const eventTypes = useEventTypes(opened);
   const typeData = [...new Set([...(eventTypes.data ?? []).map((t) => t.type), ...types])].sort();
-  const jobs = useQuery({
-    queryKey: keys.exports(),
-    enabled: opened,
-    refetchInterval: (query) => (opened ? ((query.state.data ?? []).some((j) => j.status === 'queued' || j.status === 'running') ? 1000 : 5000) : false),
-    queryFn: async () => {
-      try {
-        return (await api<{ exports: ExportJob[] }>('GET', '/v1/exports')).exports;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return [];
-        throw error;
-      }
-    },
-  });
-  const queue = useMutation({
-    mutationFn: () => {
-      const body: Record<string, unknown> = { name: name.trim(), format, order: rowOrder };
-      for (const [key, value] of apiQuery(selected)) {
-        if (key === 'type' || key === 'result') body[key] = [...((body[key] as string[]) ?? []), value];
-        else body[key] = value;
-      }
-      return api<ExportJob>('POST', '/v1/exports', body);
-    },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.exports() }),
-  });
+  const jobs = useExports(opened);
+  const queue = useQueueExport();
   const others = otherFilters(filters);
   const customIncomplete = range === 'custom' && (!from || !to);
 
@@ -168,7 +141,13 @@ export function ExportDialog({ opened, onClose, filters }: { opened: boolean; on
         {queue.isError && <Alert color="red" role="alert">{errorMessage(queue.error)}</Alert>}
         {queue.isSuccess && <Alert color="teal">Export queued. It runs in the background; download it below when it is completed.</Alert>}
         <Group justify="flex-end">
-          <Button onClick={() => queue.mutate()} loading={queue.isPending} disabled={!name.trim() || customIncomplete}>Start export</Button>
+          <Button
+            onClick={() => queue.mutate({ name, format, order: rowOrder, filters: selected })}
+            loading={queue.isPending}
+            disabled={!name.trim() || customIncomplete}
+          >
+            Start export
+          </Button>
         </Group>
         {jobs.isError && <Alert color="red">{errorMessage(jobs.error)}</Alert>}
         {jobs.data && jobs.data.length > 0 && (

@@ -1,35 +1,27 @@
 import { AppShell, Badge, Burger, Group, NavLink, Stack, Text, Title, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAlertTriangle, IconBellCog, IconKey, IconListDetails, IconLogout, IconPlugConnected, IconShieldLock, IconUsers } from '@tabler/icons-react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
-import { api } from '../lib/api.ts';
 import type { Me } from '../lib/types.ts';
 import { isAdmin } from '../lib/roles.ts';
-import { keys } from '../api/keys.ts';
+import { useOpenAlertCount } from '../api/alerts.ts';
+import { useSignOut } from '../api/session.ts';
 
 /** The page frame: header with the organization, navigation by role, and sign-out. */
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const endSession = useSignOut();
   const admin = isAdmin(me);
-  // The open-alerts badge: refreshed on a timer and whenever an alert is acknowledged.
-  const openAlerts = useQuery({
-    queryKey: keys.alerts.openCount(),
-    queryFn: async () => (await api<{ open_count: number }>('GET', '/v1/alerts?status=open&limit=1')).open_count,
-    enabled: admin,
-    refetchInterval: 30_000,
-  });
+  const openAlerts = useOpenAlertCount(admin);
   const link = (to: string, label: string, icon: ReactNode, badge?: ReactNode) => (
     <NavLink component={Link} to={to} label={label} leftSection={icon} rightSection={badge} active={location.pathname.startsWith(to)} onClick={close} />
   );
 
   async function signOut() {
-    await api('POST', '/v1/auth/logout');
-    queryClient.clear();
+    await endSession();
     navigate('/login');
   }
 

@@ -1,25 +1,9 @@
 import { ActionIcon, Alert, Button, Drawer, Group, NumberInput, SegmentedControl, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../lib/api.ts';
 import { useFormErrors } from '../lib/form-errors.ts';
 import { formatLocalFull, plainDeliveryError } from '../lib/format.ts';
-import { keys } from '../api/keys.ts';
-
-interface OtelView {
-  endpoint_url: string;
-  headers: Record<string, string>;
-  max_batch_size: number;
-  protocol: 'http/protobuf' | 'http/json';
-  enabled: boolean;
-  status: {
-    state: 'disabled' | 'failing' | 'ok' | 'idle';
-    last_error: { at: string; http_status: number | null; kind: string; message: string } | null;
-    last_success_at: string | null;
-    pending: number;
-  };
-}
+import { useOtelExport, useSaveOtelExport, useTestOtelExport, type OtelProtocol } from '../api/otel.ts';
 
 const OTEL_FIELDS = ['endpoint_url', 'headers', 'max_batch_size', 'protocol'] as const;
 type OtelField = (typeof OTEL_FIELDS)[number];
@@ -29,24 +13,11 @@ const OTEL_WORDS: Partial<Record<OtelField, string>> = {
 
 /** "Configure OTEL Export": destination, headers (write-only), batch size, protocol, status and a test record. */
 export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const current = useQuery({
-    queryKey: keys.otelExport(),
-    enabled: opened,
-    refetchInterval: opened ? 5000 : false,
-    queryFn: async () => {
-      try {
-        return await api<OtelView>('GET', '/v1/otel-export');
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
-  });
+  const current = useOtelExport(opened);
   const [url, setUrl] = useState('');
   const [headers, setHeaders] = useState<Array<{ name: string; value: string }>>([]);
   const [batch, setBatch] = useState<number | string>(100);
-  const [protocol, setProtocol] = useState<'http/protobuf' | 'http/json'>('http/protobuf');
+  const [protocol, setProtocol] = useState<OtelProtocol>('http/protobuf');
   const [enabled, setEnabled] = useState(true);
   useEffect(() => {
     if (!current.data) return;
@@ -59,18 +30,12 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
 
   const errors = useFormErrors(OTEL_FIELDS, OTEL_WORDS);
   const headerMap = () => Object.fromEntries(headers.filter((h) => h.name).map((h) => [h.name, h.value]));
-  const save = useMutation({
-    mutationFn: () => api('PUT', '/v1/otel-export', { endpoint_url: url, headers: headerMap(), max_batch_size: Number(batch), protocol, enabled }),
-    onMutate: () => errors.reset(),
-    onError: (error) => errors.show(error),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.otelExport() }),
-  });
+  const target = () => ({ endpoint_url: url, headers: headerMap(), protocol });
+  const settings = () => ({ ...target(), max_batch_size: Number(batch), enabled });
+  const formEvents = { onMutate: () => errors.reset(), onError: (error: Error) => errors.show(error) };
+  const save = useSaveOtelExport(formEvents);
   // The test sends the form's values, saved or not (masked header values stand for the stored ones).
-  const test = useMutation({
-    mutationFn: () => api<{ ok: boolean; http_status: number | null; message: string | null }>('POST', '/v1/otel-export/test', { endpoint_url: url, headers: headerMap(), protocol }),
-    onMutate: () => errors.reset(),
-    onError: (error) => errors.show(error),
-  });
+  const test = useTestOtelExport(formEvents);
   /** A change to a field clears what was said about it, and the outcome of the last save or test. */
   const changed = (name: OtelField) => {
     errors.clear(name);
@@ -123,10 +88,15 @@ export function OtelDrawer({ opened, onClose }: { opened: boolean; onClose: () =
         {save.isSuccess && <Alert color="teal">Saved.</Alert>}
         {test.data && <Alert color={test.data.ok ? 'teal' : 'red'}>{test.data.ok ? 'Test record delivered.' : `Test failed: ${test.data.http_status ? `HTTP ${test.data.http_status} ` : ''}${plainDeliveryError(test.data.message)}`}</Alert>}
         <Group justify="space-between">
-          <Button variant="default" onClick={() => test.mutate()} loading={test.isPending} disabled={!url.trim()}>
+          <Button
+            variant="default"
+            onClick={() => test.mutate(target())}
+            loading={test.isPending}
+            disabled={!url.trim()}
+          >
             Send test record
           </Button>
-          <Button onClick={() => save.mutate()} loading={save.isPending}>
+          <Button onClick={() => save.mutate(settings())} loading={save.isPending}>
             Save
           </Button>
         </Group>

@@ -19,12 +19,21 @@ export type AlertRule = Omit<RuleView, 'filter' | 'condition'> & { filter: RuleF
 
 export type AlertWebhook = WebhookView;
 
+/** A rule as the rule form edits it and POST/PATCH /v1/alert-rules take it. */
+export interface RuleDraft {
+  name: string;
+  filter: RuleFilter;
+  condition: Condition;
+  cooldown_minutes: number;
+  enabled: boolean;
+  severity: Severity;
+}
+
 /** "5 or more within 10 min, per actor or IP" */
 export function describeCondition(c: Condition): string {
   const per = c.group_by.length ? `, per ${c.group_by.map((g) => (g === 'ip' ? 'IP' : g)).join(' or ')}` : '';
   return c.type === 'any' ? `Any matching entry${per}` : `${c.count} or more within ${c.window_minutes} min${per}`;
 }
-
 
 export const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
 /** Red is kept for what needs acting on now; low stays neutral. */

@@ -1,4 +1,5 @@
 /** Response types come from the server's own zod schemas (types only: nothing of the server is bundled). */
+import type { MeView } from '../../../src/access/auth-view.schema.ts';
 import type { Entry } from '../../../src/events/entry.schema.ts';
 
 export type { Entry };
@@ -10,10 +11,5 @@ export interface EventsPage {
   count?: { value: number; capped: boolean };
 }
 
-export interface Me {
-  user: { id: string; email: string; name: string | null };
-  org: { id: string; slug: string; name: string };
-  role: 'owner' | 'admin' | 'member';
-  orgs: Array<{ id: string; slug: string; name: string; role: string }>;
-  csrf_token: string;
-}
+/** The signed-in user, organization and role (GET /v1/auth/me, and the answer of signing in). */
+export type Me = MeView;

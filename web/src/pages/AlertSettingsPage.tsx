@@ -1,13 +1,19 @@
 import { Alert, Badge, Button, Group, Paper, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { AlertRuleForm, type RuleDraft } from '../components/AlertRuleForm.tsx';
+import { AlertRuleForm } from '../components/AlertRuleForm.tsx';
 import { SecretOnce } from '../components/SecretOnce.tsx';
-import { api, ApiError, errorMessage } from '../lib/api.ts';
-import { describeCondition, SEVERITY_COLORS, type AlertRule, type AlertWebhook } from '../lib/alerts.ts';
+import { errorMessage } from '../lib/api.ts';
+import { describeCondition, SEVERITY_COLORS, type AlertRule } from '../lib/alerts.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
-import { keys } from '../api/keys.ts';
+import {
+  useAlertRules,
+  useAlertWebhook,
+  useDeleteRule,
+  useSaveRule,
+  useSaveWebhook,
+  useToggleRule,
+} from '../api/alerts.ts';
 
 function filterSummary(rule: AlertRule): string {
   const parts: string[] = [];
@@ -20,19 +26,11 @@ function filterSummary(rule: AlertRule): string {
 }
 
 function RulesPanel() {
-  const queryClient = useQueryClient();
-  const rules = useQuery({ queryKey: keys.alertRules(), queryFn: () => api<{ rules: AlertRule[] }>('GET', '/v1/alert-rules') });
+  const rules = useAlertRules();
   const [editing, setEditing] = useState<AlertRule | 'new' | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.alertRules() });
-  const toggle = useMutation({ mutationFn: (r: AlertRule) => api('PATCH', `/v1/alert-rules/${r.id}`, { enabled: !r.enabled }), onSettled: refresh });
-  const remove = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/alert-rules/${id}`), onSettled: refresh });
-  const save = useMutation({
-    mutationFn: (draft: RuleDraft) => (editing && editing !== 'new' ? api('PATCH', `/v1/alert-rules/${editing.id}`, draft) : api('POST', '/v1/alert-rules', draft)),
-    onSuccess: () => {
-      setEditing(null);
-      void refresh();
-    },
-  });
+  const toggle = useToggleRule();
+  const remove = useDeleteRule();
+  const save = useSaveRule({ onSuccess: () => setEditing(null) });
 
   return (
     <Stack>
@@ -40,7 +38,9 @@ function RulesPanel() {
         <Title order={3}>Rules</Title>
         <Button onClick={() => (save.reset(), setEditing('new'))}>New rule</Button>
       </Group>
-      {(rules.error || toggle.error || remove.error) && <Alert color="red" role="alert">{errorMessage(rules.error ?? toggle.error ?? remove.error)}</Alert>}
+      {(rules.error || toggle.error || remove.error) && (
+        <Alert color="red" role="alert">{errorMessage(rules.error ?? toggle.error ?? remove.error)}</Alert>
+      )}
       <Table.ScrollContainer minWidth={800}>
         <Table aria-label="Alert rules">
           <Table.Thead><Table.Tr><Table.Th>Enabled</Table.Th><Table.Th>Name</Table.Th><Table.Th>Filter</Table.Th><Table.Th>Condition</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cooldown</Table.Th><Table.Th /></Table.Tr></Table.Thead>
@@ -74,7 +74,7 @@ function RulesPanel() {
           rule={editing === 'new' ? null : editing}
           opened
           onClose={() => setEditing(null)}
-          onSave={(draft) => save.mutate(draft)}
+          onSave={(draft) => save.mutate({ id: editing === 'new' ? null : editing.id, draft })}
           saving={save.isPending}
           error={save.error}
         />
@@ -84,19 +84,7 @@ function RulesPanel() {
 }
 
 function WebhookPanel() {
-  const queryClient = useQueryClient();
-  const webhook = useQuery({
-    queryKey: keys.alertWebhook(),
-    queryFn: async () => {
-      try {
-        return await api<AlertWebhook>('GET', '/v1/alert-webhook');
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
-    refetchInterval: 10_000,
-  });
+  const webhook = useAlertWebhook();
   const [url, setUrl] = useState('');
   const [enabled, setEnabled] = useState(true);
   const [secret, setSecret] = useState<string | null>(null);
@@ -106,13 +94,12 @@ function WebhookPanel() {
       setEnabled(webhook.data.enabled);
     }
   }, [webhook.data?.url, webhook.data?.enabled]);
-  const save = useMutation({
-    mutationFn: (rotate: boolean) => api<AlertWebhook>('PUT', '/v1/alert-webhook', { url, enabled, rotate_secret: rotate }),
+  const save = useSaveWebhook({
     onSuccess: (res) => {
       if (res.secret) setSecret(res.secret);
-      queryClient.setQueryData(keys.alertWebhook(), { ...res, secret: undefined });
     },
   });
+  const saving = (rotate: boolean) => save.isPending && save.variables?.rotate_secret === rotate;
 
   return (
     <Stack>
@@ -120,13 +107,24 @@ function WebhookPanel() {
       <Text size="sm" c="dimmed">Each alert is POSTed as JSON, signed in the Auditum-Signature header (HMAC-SHA256 of timestamp and body with the signing secret), and retried with backoff until the receiver answers 2xx.</Text>
       {(webhook.error || save.error) && <Alert color="red" role="alert">{errorMessage(webhook.error ?? save.error)}</Alert>}
       <Paper withBorder p="md">
-        <form onSubmit={(e) => (e.preventDefault(), save.mutate(false))}>
+        <form onSubmit={(e) => (e.preventDefault(), save.mutate({ url, enabled, rotate_secret: false }))}>
           <Stack>
             <TextInput label="URL" placeholder="https://hooks.example.com/auditum" required value={url} onChange={(e) => setUrl(e.currentTarget.value)} />
             <Switch label="Send alerts to this URL" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
             <Group>
-              <Button type="submit" loading={save.isPending && save.variables === false}>Save webhook</Button>
-              {webhook.data && <Button variant="light" color="orange" loading={save.isPending && save.variables === true} onClick={() => window.confirm('Generate a new signing secret? The old one stops working at once.') && save.mutate(true)}>Rotate secret</Button>}
+              <Button type="submit" loading={saving(false)}>Save webhook</Button>
+              {webhook.data && (
+                <Button
+                  variant="light"
+                  color="orange"
+                  loading={saving(true)}
+                  onClick={() =>
+                    window.confirm('Generate a new signing secret? The old one stops working at once.')
+                    && save.mutate({ url, enabled, rotate_secret: true })}
+                >
+                  Rotate secret
+                </Button>
+              )}
             </Group>
           </Stack>
         </form>

@@ -1,13 +1,10 @@
 import { Alert, Anchor, Badge, Button, Group, Stack, Table, Tabs, Text, Title, Tooltip } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, errorMessage } from '../lib/api.ts';
+import { errorMessage } from '../lib/api.ts';
 import { groupText, SEVERITY_COLORS, type AlertItem } from '../lib/alerts.ts';
 import { formatLocal, formatLocalSpan, formatUtc } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
-import { keys } from '../api/keys.ts';
-
-type Status = 'open' | 'acknowledged';
+import { useAcknowledgeAlert, useAlerts, type AlertStatus } from '../api/alerts.ts';
 
 function webhookBadge(webhook: AlertItem['webhook']) {
   if (!webhook) return <Text size="sm" c="dimmed">—</Text>;
@@ -37,17 +34,9 @@ function AlertGroupCell({ alert }: { alert: AlertItem }) {
 /** Fired alerts, open or acknowledged, each linking to its matching entries in the Audit Logs. */
 export function AlertsPage(_props: { me: Me }) {
   const [params, setParams] = useSearchParams();
-  const status: Status = params.get('status') === 'acknowledged' ? 'acknowledged' : 'open';
-  const queryClient = useQueryClient();
-  const alerts = useQuery({
-    queryKey: keys.alerts.list(status),
-    queryFn: () => api<{ alerts: AlertItem[]; open_count: number }>('GET', `/v1/alerts?status=${status}`),
-    refetchInterval: 15_000,
-  });
-  const acknowledge = useMutation({
-    mutationFn: (id: string) => api<AlertItem>('POST', `/v1/alerts/${id}/acknowledge`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.alerts.all() }),
-  });
+  const status: AlertStatus = params.get('status') === 'acknowledged' ? 'acknowledged' : 'open';
+  const alerts = useAlerts(status);
+  const acknowledge = useAcknowledgeAlert();
   const openCount = alerts.data?.open_count;
 
   return (

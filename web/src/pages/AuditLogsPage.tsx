@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Center, Checkbox, Group, Paper, Popover, Stack, Switch, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { IconColumns, IconDownload, IconPlugConnected } from '@tabler/icons-react';
-import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { ActivityChart } from '../components/ActivityChart.tsx';
@@ -11,13 +11,12 @@ import { EventsTable } from '../components/EventsTable.tsx';
 import { ExportDialog } from '../components/ExportDialog.tsx';
 import { FiltersBar } from '../components/FiltersBar.tsx';
 import { OtelDrawer } from '../components/OtelDrawer.tsx';
-import { api } from '../lib/api.ts';
 import { apiQuery, describeFilters, EMPTY_FILTERS, readFilters, writeFilters, type Filters } from '../lib/filters.ts';
 import { formatCount } from '../lib/format.ts';
 import { COLUMNS, useColumns, type ColumnKey } from '../lib/columns.ts';
 import type { Entry, EventsPage, Me } from '../lib/types.ts';
 import { useEventStream } from '../api/stream.ts';
-import { eventKeys } from '../api/events.ts';
+import { eventKeys, useEventPages } from '../api/events.ts';
 import { isAdmin } from '../lib/roles.ts';
 
 /** The Audit Logs table with its filters, live tail and drawers; shared by the app and the embed. */
@@ -59,12 +58,7 @@ export function AuditLogsView({ embedded, eventId, openEvent, closeEvent, userKe
   const layout = phone ? 'cards' : wide ? 'table' : 'scroll';
 
   const query = apiQuery(filters).toString();
-  const events = useInfiniteQuery({
-    queryKey: eventKeys.list(query),
-    initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => api<EventsPage>('GET', `/v1/events?${query}&limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : '&include_count=true'}`),
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  const events = useEventPages(query);
   const entries = useMemo(() => events.data?.pages.flatMap((p) => p.events) ?? [], [events.data]);
   const count = events.data?.pages[0]?.count;
 

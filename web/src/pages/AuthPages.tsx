@@ -1,11 +1,9 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
-import { api, errorMessage, setCsrf } from '../lib/api.ts';
+import { errorMessage } from '../lib/api.ts';
 import { slugFrom, useFormErrors } from '../lib/form-errors.ts';
-import type { Me } from '../lib/types.ts';
-import { keys } from '../api/keys.ts';
+import { useInviteLookup, useOpenSession, useSetupPending, type SessionPath } from '../api/session.ts';
 
 function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -20,38 +18,30 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-/** Submits a form to the API; on success stores the session's CSRF token and goes on. */
-function useAuthSubmit(path: string, onError?: (error: unknown) => void) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+/** Submits a form to a route that opens a session, then goes on to where the sign-in was asked for. */
+function useAuthSubmit(path: SessionPath, onError?: (error: unknown) => void) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const [params] = useSearchParams();
-  async function submit(event: FormEvent, body: unknown) {
+  const open = useOpenSession(path);
+  function submit(event: FormEvent, body: unknown) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const me = await api<Me>('POST', path, body);
-      setCsrf(me.csrf_token);
-      queryClient.setQueryData(keys.me(), me);
-      const next = params.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
-    } catch (caught) {
-      if (onError) onError(caught);
-      else setError(errorMessage(caught));
-    } finally {
-      setBusy(false);
-    }
+    open.mutate(body, {
+      onSuccess: () => {
+        const next = params.get('next');
+        navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      },
+      onError,
+    });
   }
-  return { error, busy, submit };
+  const error = open.error && !onError ? errorMessage(open.error) : null;
+  return { error, busy: open.isPending, submit };
 }
 
 export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { error, busy, submit } = useAuthSubmit('/v1/auth/login');
-  const setup = useQuery({ queryKey: keys.setupPending(), queryFn: () => api<{ pending: boolean }>('GET', '/v1/setup'), staleTime: 10_000 });
+  const setup = useSetupPending();
   return (
     <Card title="Sign in to Auditum">
       {setup.data?.pending && (
@@ -126,12 +116,7 @@ export function AcceptInvitePage() {
   const [name, setName] = useState('');
   const { error, busy, submit } = useAuthSubmit('/v1/invites/accept');
   const token = params.get('token') ?? '';
-  const invite = useQuery({
-    queryKey: keys.invite(token),
-    queryFn: () => api<{ org_name: string; email: string; role: string; status: string; expires_at: string; existing_account: boolean }>('POST', '/v1/invites/lookup', { token }),
-    enabled: token !== '',
-    retry: false,
-  });
+  const invite = useInviteLookup(token);
   const spent = invite.isError || (invite.data && invite.data.status !== 'pending');
   if (spent) {
     const status = invite.data?.status;

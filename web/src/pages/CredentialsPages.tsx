@@ -1,44 +1,50 @@
 import { Alert, Badge, Button, Checkbox, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDoneNotice } from '../components/DoneNotice.tsx';
 import { useState } from 'react';
 import { SecretOnce } from '../components/SecretOnce.tsx';
-import { api, errorMessage } from '../lib/api.ts';
+import { errorMessage } from '../lib/api.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
-import { keys as queryKeys } from '../api/keys.ts';
+import {
+  SCOPES,
+  useApiKeys,
+  useCreateApiKey,
+  useCreateOauthClient,
+  useOauthClients,
+  useRevokeApiKey,
+  useRevokeOauthClient,
+  type ApiKey,
+  type Scope,
+} from '../api/credentials.ts';
 
-const SCOPES = ['events:write', 'events:read', 'admin'];
-
-function ScopePicker({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
+function ScopePicker({ value, onChange }: { value: Scope[]; onChange: (v: Scope[]) => void }) {
   return (
-    <Checkbox.Group label="Scopes" value={value} onChange={onChange}>
+    <Checkbox.Group label="Scopes" value={value} onChange={(v) => onChange(v as Scope[])}>
       <Group mt={4}>{SCOPES.map((s) => <Checkbox key={s} value={s} label={s} />)}</Group>
     </Checkbox.Group>
   );
 }
 
-interface ApiKey { id: string; name: string; prefix: string; scopes: string[]; created_at: string; expires_at: string | null; last_used_at: string | null; revoked_at: string | null }
+function keyStatus(key: ApiKey): string {
+  if (key.revoked_at) return 'revoked';
+  return key.expires_at && Date.parse(key.expires_at) < Date.now() ? 'expired' : 'active';
+}
 
 export function ApiKeysPage(_props: { me: Me }) {
-  const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: queryKeys.apiKeys(), queryFn: () => api<{ api_keys: ApiKey[] }>('GET', '/v1/api-keys') });
+  const keys = useApiKeys();
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['events:write']);
+  const [scopes, setScopes] = useState<Scope[]>(['events:write']);
   const [secret, setSecret] = useState<string | null>(null);
-  const create = useMutation({
-    mutationFn: () => api<{ key: string }>('POST', '/v1/api-keys', { name, scopes }),
+  const create = useCreateApiKey({
     onSuccess: (res) => {
       setSecret(res.key);
       setName('');
-      void queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() });
     },
   });
   const { notice, done } = useDoneNotice();
-  const revoke = useMutation({
-    mutationFn: (id: string) => api('DELETE', `/v1/api-keys/${id}`),
-    onSuccess: (_r, id) => done(`${keys.data?.api_keys.find((k) => k.id === id)?.name ?? 'The key'} was revoked; requests using it are refused.`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.apiKeys() }),
+  const nameOf = (id: string) => keys.data?.api_keys.find((k) => k.id === id)?.name ?? 'The key';
+  const revoke = useRevokeApiKey({
+    onSuccess: (_r, id) => done(`${nameOf(id)} was revoked; requests using it are refused.`),
   });
   return (
     <Stack maw={1000}>
@@ -46,7 +52,7 @@ export function ApiKeysPage(_props: { me: Me }) {
       {(create.error || revoke.error) && <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>}
       {notice}
       <Paper withBorder p="md">
-        <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
+        <form onSubmit={(e) => (e.preventDefault(), create.mutate({ name, scopes }))}>
           <Stack>
             <TextInput label="Key name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
             <ScopePicker value={scopes} onChange={setScopes} />
@@ -57,7 +63,16 @@ export function ApiKeysPage(_props: { me: Me }) {
       </Paper>
       <Table.ScrollContainer minWidth={700}>
         <Table aria-label="API keys">
-          <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Prefix</Table.Th><Table.Th>Scopes</Table.Th><Table.Th>Last used</Table.Th><Table.Th>Status</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Prefix</Table.Th>
+              <Table.Th>Scopes</Table.Th>
+              <Table.Th>Last used</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
           <Table.Tbody>
             {keys.data?.api_keys.map((k) => (
               <Table.Tr key={k.id}>
@@ -65,8 +80,19 @@ export function ApiKeysPage(_props: { me: Me }) {
                 <Table.Td><Text ff="monospace" size="sm">{k.prefix}…</Text></Table.Td>
                 <Table.Td><Group gap={4}>{k.scopes.map((s) => <Badge key={s} variant="light" size="sm">{s}</Badge>)}</Group></Table.Td>
                 <Table.Td><Text size="sm">{k.last_used_at ? formatLocal(k.last_used_at) : 'never'}</Text></Table.Td>
-                <Table.Td><Badge color={k.revoked_at ? 'gray' : 'teal'} variant="light">{k.revoked_at ? 'revoked' : k.expires_at && Date.parse(k.expires_at) < Date.now() ? 'expired' : 'active'}</Badge></Table.Td>
-                <Table.Td>{!k.revoked_at && <Button size="xs" color="red" variant="light" onClick={() => window.confirm(`Revoke ${k.name}? Requests using it fail at once.`) && revoke.mutate(k.id)}>Revoke</Button>}</Table.Td>
+                <Table.Td><Badge color={k.revoked_at ? 'gray' : 'teal'} variant="light">{keyStatus(k)}</Badge></Table.Td>
+                <Table.Td>
+                  {!k.revoked_at && (
+                    <Button
+                      size="xs"
+                      color="red"
+                      variant="light"
+                      onClick={() => window.confirm(`Revoke ${k.name}? Requests using it fail at once.`) && revoke.mutate(k.id)}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -76,27 +102,21 @@ export function ApiKeysPage(_props: { me: Me }) {
   );
 }
 
-interface OauthClient { client_id: string; name: string; scopes: string[]; created_at: string; revoked_at: string | null }
-
 export function OauthClientsPage(_props: { me: Me }) {
-  const queryClient = useQueryClient();
-  const clients = useQuery({ queryKey: queryKeys.oauthClients(), queryFn: () => api<{ oauth_clients: OauthClient[] }>('GET', '/v1/oauth-clients') });
+  const clients = useOauthClients();
   const [name, setName] = useState('');
-  const [scopes, setScopes] = useState<string[]>(['events:read']);
+  const [scopes, setScopes] = useState<Scope[]>(['events:read']);
   const [created, setCreated] = useState<{ id: string; secret: string } | null>(null);
-  const create = useMutation({
-    mutationFn: () => api<{ client_secret: string; oauth_client: OauthClient }>('POST', '/v1/oauth-clients', { name, scopes }),
+  const create = useCreateOauthClient({
     onSuccess: (res) => {
       setCreated({ id: res.oauth_client.client_id, secret: res.client_secret });
       setName('');
-      void queryClient.invalidateQueries({ queryKey: queryKeys.oauthClients() });
     },
   });
   const { notice, done } = useDoneNotice();
-  const revoke = useMutation({
-    mutationFn: (id: string) => api('DELETE', `/v1/oauth-clients/${id}`),
-    onSuccess: (_r, id) => done(`${clients.data?.oauth_clients.find((c) => c.client_id === id)?.name ?? 'The client'} was revoked; its tokens stop working.`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.oauthClients() }),
+  const nameOf = (id: string) => clients.data?.oauth_clients.find((c) => c.client_id === id)?.name ?? 'The client';
+  const revoke = useRevokeOauthClient({
+    onSuccess: (_r, id) => done(`${nameOf(id)} was revoked; its tokens stop working.`),
   });
   return (
     <Stack maw={1000}>
@@ -105,7 +125,7 @@ export function OauthClientsPage(_props: { me: Me }) {
       {(create.error || revoke.error) && <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>}
       {notice}
       <Paper withBorder p="md">
-        <form onSubmit={(e) => (e.preventDefault(), create.mutate())}>
+        <form onSubmit={(e) => (e.preventDefault(), create.mutate({ name, scopes }))}>
           <Stack>
             <TextInput label="Client name" required value={name} onChange={(e) => setName(e.currentTarget.value)} />
             <ScopePicker value={scopes} onChange={setScopes} />
@@ -120,15 +140,36 @@ export function OauthClientsPage(_props: { me: Me }) {
         )}
       </Paper>
       <Table aria-label="OAuth2 clients">
-        <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Client id</Table.Th><Table.Th>Scopes</Table.Th><Table.Th>Status</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Name</Table.Th>
+            <Table.Th>Client id</Table.Th>
+            <Table.Th>Scopes</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
         <Table.Tbody>
           {clients.data?.oauth_clients.map((c) => (
             <Table.Tr key={c.client_id}>
               <Table.Td>{c.name}</Table.Td>
               <Table.Td><Text ff="monospace" size="sm">{c.client_id}</Text></Table.Td>
               <Table.Td><Group gap={4}>{c.scopes.map((s) => <Badge key={s} variant="light" size="sm">{s}</Badge>)}</Group></Table.Td>
-              <Table.Td><Badge color={c.revoked_at ? 'gray' : 'teal'} variant="light">{c.revoked_at ? 'revoked' : 'active'}</Badge></Table.Td>
-              <Table.Td>{!c.revoked_at && <Button size="xs" color="red" variant="light" onClick={() => window.confirm(`Revoke ${c.name}? Tokens it holds stop working at once.`) && revoke.mutate(c.client_id)}>Revoke</Button>}</Table.Td>
+              <Table.Td>
+                <Badge color={c.revoked_at ? 'gray' : 'teal'} variant="light">{c.revoked_at ? 'revoked' : 'active'}</Badge>
+              </Table.Td>
+              <Table.Td>
+                {!c.revoked_at && (
+                  <Button
+                    size="xs"
+                    color="red"
+                    variant="light"
+                    onClick={() => window.confirm(`Revoke ${c.name}? Tokens it holds stop working at once.`) && revoke.mutate(c.client_id)}
+                  >
+                    Revoke
+                  </Button>
+                )}
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

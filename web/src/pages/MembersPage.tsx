@@ -1,46 +1,60 @@
 import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDoneNotice } from '../components/DoneNotice.tsx';
 import { useState } from 'react';
 import { SecretOnce } from '../components/SecretOnce.tsx';
-import { api, errorMessage } from '../lib/api.ts';
+import { errorMessage } from '../lib/api.ts';
 import { formatLocal } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
 import { isOwner } from '../lib/roles.ts';
-import { keys } from '../api/keys.ts';
+import {
+  useChangeMember,
+  useCreateInvite,
+  useInvites,
+  useMembers,
+  useRemoveMember,
+  useRevokeInvite,
+  type Role,
+} from '../api/members.ts';
 
-interface Member { user_id: string; email: string; name: string | null; role: string; status: string; joined_at: string }
-interface Invite { id: string; email: string; role: string; status: string; expires_at: string }
-const ROLE_OPTIONS = [{ value: 'owner', label: 'Owner' }, { value: 'admin', label: 'Admin' }, { value: 'member', label: 'Member' }];
+const ROLE_OPTIONS: Array<{ value: Role; label: string }> = [
+  { value: 'owner', label: 'Owner' },
+  { value: 'admin', label: 'Admin' },
+  { value: 'member', label: 'Member' },
+];
+
+/** "an owner", "an admin", "a member" */
+const withArticle = (role: Role) => (role === 'member' ? 'a member' : `an ${role}`);
 
 export function MembersPage({ me }: { me: Me }) {
-  const queryClient = useQueryClient();
-  const members = useQuery({ queryKey: keys.members(), queryFn: () => api<{ members: Member[] }>('GET', '/v1/members') });
-  const invites = useQuery({ queryKey: keys.invites(), queryFn: () => api<{ invites: Invite[] }>('GET', '/v1/invites') });
-  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: keys.members() }), queryClient.invalidateQueries({ queryKey: keys.invites() })]);
+  const members = useMembers();
+  const invites = useInvites();
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState('member');
+  const [role, setRole] = useState<Role>('member');
   const [link, setLink] = useState<string | null>(null);
-  const invite = useMutation({
-    mutationFn: () => api<{ url: string }>('POST', '/v1/invites', { email, role }),
+  const invite = useCreateInvite({
     onSuccess: (res) => {
       setLink(res.url);
       setEmail('');
       setRole('member');
-      void refresh();
     },
   });
   const { notice, done } = useDoneNotice();
   const emailOf = (userId: string) => members.data?.members.find((m) => m.user_id === userId)?.email ?? 'The member';
-  const change = useMutation({
-    mutationFn: ({ userId, body }: { userId: string; body: { role?: string; status?: string } }) => api('PATCH', `/v1/members/${userId}`, body),
-    onSuccess: (_res, { userId, body }) => done(body.role ? `${emailOf(userId)} is now ${body.role === 'owner' ? 'an owner' : `a${body.role === 'admin' ? 'n' : ''} ${body.role}`}.` : `${emailOf(userId)} is ${body.status}.`),
-    onSettled: refresh,
+  const change = useChangeMember({
+    onSuccess: (_res, { userId, body }) =>
+      done(`${emailOf(userId)} ${body.role ? `is now ${withArticle(body.role)}` : `is ${body.status}`}.`),
   });
-  const remove = useMutation({ mutationFn: (userId: string) => api('DELETE', `/v1/members/${userId}`), onSuccess: (_r, userId) => done(`${emailOf(userId)} was removed.`), onSettled: refresh });
-  const revoke = useMutation({ mutationFn: (id: string) => api('DELETE', `/v1/invites/${id}`), onSuccess: () => done('The invitation was revoked; its link no longer works.'), onSettled: refresh });
+  const remove = useRemoveMember({ onSuccess: (_r, userId) => done(`${emailOf(userId)} was removed.`) });
+  const revoke = useRevokeInvite({ onSuccess: () => done('The invitation was revoked; its link no longer works.') });
   const error = [invite, change, remove, revoke].find((m) => m.isError)?.error;
   const owner = isOwner(me);
+
+  /** Making someone an admin or owner shows them the whole audit log: asked first. */
+  const changeRole = (userId: string, email: string, to: Role) => {
+    const asked = to === 'member'
+      || window.confirm(`Make ${email} ${withArticle(to)}? They will see the whole audit log${to === 'owner' ? ' and manage everything' : ''}.`);
+    if (asked) change.mutate({ userId, body: { role: to } });
+  };
 
   return (
     <Stack maw={1000}>
@@ -48,10 +62,24 @@ export function MembersPage({ me }: { me: Me }) {
       {error && <Alert color="red" role="alert">{errorMessage(error)}</Alert>}
       {notice}
       <Paper withBorder p="md">
-        <form onSubmit={(e) => (e.preventDefault(), invite.mutate())}>
+        <form onSubmit={(e) => (e.preventDefault(), invite.mutate({ email, role }))}>
           <Group align="flex-end">
-            <TextInput label="Invite by email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} style={{ flex: 1, minWidth: 220 }} />
-            <Select label="Role" data={owner ? ROLE_OPTIONS : ROLE_OPTIONS.slice(1)} value={role} onChange={(v) => setRole(v ?? 'member')} allowDeselect={false} w={140} />
+            <TextInput
+              label="Invite by email"
+              type="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              style={{ flex: 1, minWidth: 220 }}
+            />
+            <Select
+              label="Role"
+              data={owner ? ROLE_OPTIONS : ROLE_OPTIONS.slice(1)}
+              value={role}
+              onChange={(v) => setRole((v as Role | null) ?? 'member')}
+              allowDeselect={false}
+              w={140}
+            />
             <Button type="submit" loading={invite.isPending}>Invite</Button>
           </Group>
         </form>
@@ -59,14 +87,29 @@ export function MembersPage({ me }: { me: Me }) {
       </Paper>
       <Table.ScrollContainer minWidth={640}>
         <Table aria-label="Members">
-          <Table.Thead><Table.Tr><Table.Th>Email</Table.Th><Table.Th>Role</Table.Th><Table.Th>Status</Table.Th><Table.Th>Joined</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Email</Table.Th>
+              <Table.Th>Role</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Joined</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
           <Table.Tbody>
             {members.data?.members.map((m) => (
               <Table.Tr key={m.user_id}>
                 <Table.Td><Text size="sm">{m.email}</Text>{m.name && <Text size="xs" c="dimmed">{m.name}</Text>}</Table.Td>
                 <Table.Td>
                   {owner ? (
-                    <Select aria-label={`Role of ${m.email}`} data={ROLE_OPTIONS} value={m.role} allowDeselect={false} w={130} onChange={(v) => v && v !== m.role && (v === 'member' || window.confirm(`Make ${m.email} ${v === 'owner' ? 'an owner' : 'an admin'}? They will see the whole audit log${v === 'owner' ? ' and manage everything' : ''}.`)) && change.mutate({ userId: m.user_id, body: { role: v } })} />
+                    <Select
+                      aria-label={`Role of ${m.email}`}
+                      data={ROLE_OPTIONS}
+                      value={m.role}
+                      allowDeselect={false}
+                      w={130}
+                      onChange={(v) => v && v !== m.role && changeRole(m.user_id, m.email, v as Role)}
+                    />
                   ) : (
                     <Badge variant="light">{m.role}</Badge>
                   )}
@@ -76,10 +119,24 @@ export function MembersPage({ me }: { me: Me }) {
                 <Table.Td>
                   {m.user_id !== me.user.id && (
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
-                      <Button size="xs" variant="default" onClick={() => change.mutate({ userId: m.user_id, body: { status: m.status === 'active' ? 'deactivated' : 'active' } })}>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        onClick={() => {
+                          const status = m.status === 'active' ? 'deactivated' : 'active';
+                          change.mutate({ userId: m.user_id, body: { status } });
+                        }}
+                      >
                         {m.status === 'active' ? 'Deactivate' : 'Reactivate'}
                       </Button>
-                      <Button size="xs" color="red" variant="light" onClick={() => window.confirm(`Remove ${m.email}?`) && remove.mutate(m.user_id)}>Remove</Button>
+                      <Button
+                        size="xs"
+                        color="red"
+                        variant="light"
+                        onClick={() => window.confirm(`Remove ${m.email}?`) && remove.mutate(m.user_id)}
+                      >
+                        Remove
+                      </Button>
                     </Group>
                   )}
                 </Table.Td>
@@ -90,7 +147,15 @@ export function MembersPage({ me }: { me: Me }) {
       </Table.ScrollContainer>
       <Title order={3}>Invitations</Title>
       <Table aria-label="Invitations">
-        <Table.Thead><Table.Tr><Table.Th>Email</Table.Th><Table.Th>Role</Table.Th><Table.Th>Status</Table.Th><Table.Th>Expires</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Email</Table.Th>
+            <Table.Th>Role</Table.Th>
+            <Table.Th>Status</Table.Th>
+            <Table.Th>Expires</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
         <Table.Tbody>
           {invites.data?.invites.map((i) => (
             <Table.Tr key={i.id}>
@@ -98,10 +163,23 @@ export function MembersPage({ me }: { me: Me }) {
               <Table.Td>{i.role}</Table.Td>
               <Table.Td><Badge variant="light" color={i.status === 'pending' ? 'blue' : 'gray'}>{i.status}</Badge></Table.Td>
               <Table.Td><Text size="sm">{formatLocal(i.expires_at)}</Text></Table.Td>
-              <Table.Td>{i.status === 'pending' && <Button size="xs" variant="subtle" color="red" onClick={() => window.confirm(`Revoke the invitation of ${i.email}?`) && revoke.mutate(i.id)}>Revoke</Button>}</Table.Td>
+              <Table.Td>
+                {i.status === 'pending' && (
+                  <Button
+                    size="xs"
+                    variant="subtle"
+                    color="red"
+                    onClick={() => window.confirm(`Revoke the invitation of ${i.email}?`) && revoke.mutate(i.id)}
+                  >
+                    Revoke
+                  </Button>
+                )}
+              </Table.Td>
             </Table.Tr>
           ))}
-          {invites.data?.invites.length === 0 && <Table.Tr><Table.Td><Text size="sm" c="dimmed">No invitations.</Text></Table.Td></Table.Tr>}
+          {invites.data?.invites.length === 0 && (
+            <Table.Tr><Table.Td><Text size="sm" c="dimmed">No invitations.</Text></Table.Td></Table.Tr>
+          )}
         </Table.Tbody>
       </Table>
     </Stack>

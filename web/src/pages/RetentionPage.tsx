@@ -1,37 +1,18 @@
 import { Alert, Badge, Button, Group, NumberInput, Paper, Stack, Switch, Text, Title, Tooltip } from '@mantine/core';
 import { IconShieldCheck, IconShieldX } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, errorMessage } from '../lib/api.ts';
+import { errorMessage } from '../lib/api.ts';
 import { formatLocalFull } from '../lib/format.ts';
 import type { Me } from '../lib/types.ts';
 import { isOwner } from '../lib/roles.ts';
-import { keys } from '../api/keys.ts';
-
-interface Retention {
-  retention_days: number | null;
-  legal_hold: boolean;
-  purged_through_seq: number;
-  last_purge_at: string | null;
-}
-
-interface Verification {
-  ok: boolean;
-  checked: number;
-  first_bad_seq: number | null;
-  reason: string | null;
-}
-
-interface Checkpoints {
-  latest: { tree_size: number; root_hash: string; key_id: string; created_at: string } | null;
-}
+import { useRetention, useSaveRetention } from '../api/retention.ts';
+import { useLatestCheckpoint, useSignCheckpoint, useVerifyChain } from '../api/integrity.ts';
 
 /** Settings › Retention & integrity: how long entries are kept (owners change it), and proof that nothing was altered. */
 export function RetentionPage({ me }: { me: Me }) {
   const owner = isOwner(me);
-  const queryClient = useQueryClient();
-  const retention = useQuery({ queryKey: keys.retention(), queryFn: () => api<Retention>('GET', '/v1/settings/retention') });
-  const checkpoints = useQuery({ queryKey: keys.checkpoints.latest(), queryFn: () => api<Checkpoints>('GET', '/v1/integrity/checkpoints?limit=1') });
+  const retention = useRetention();
+  const checkpoints = useLatestCheckpoint();
   const [days, setDays] = useState<number | ''>('');
   const [forever, setForever] = useState(false);
   const [hold, setHold] = useState(false);
@@ -41,21 +22,16 @@ export function RetentionPage({ me }: { me: Me }) {
     setDays(retention.data.retention_days ?? 365);
     setHold(retention.data.legal_hold);
   }, [retention.data]);
-  const save = useMutation({
-    mutationFn: () => api<Retention>('PUT', '/v1/settings/retention', { retention_days: forever ? null : Number(days), legal_hold: hold }),
-    onSuccess: (data) => queryClient.setQueryData(keys.retention(), data),
-  });
-  const verify = useMutation({ mutationFn: () => api<Verification>('GET', '/v1/integrity/verify') });
-  const sign = useMutation({
-    mutationFn: () => api('POST', '/v1/integrity/checkpoints'),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: keys.checkpoints.all() }),
-  });
+  const save = useSaveRetention();
+  const saveSettings = () => save.mutate({ retention_days: forever ? null : Number(days), legal_hold: hold });
+  const verify = useVerifyChain();
+  const sign = useSignCheckpoint();
 
   return (
     <Stack maw={760}>
       <Title order={2}>Retention & integrity</Title>
       <Paper withBorder p="md">
-        <form onSubmit={(e) => (e.preventDefault(), save.mutate())}>
+        <form onSubmit={(e) => (e.preventDefault(), saveSettings())}>
           <Stack>
             <Title order={4}>Retention</Title>
             {!owner && <Text size="sm" c="dimmed">Only organization owners can change retention and legal hold.</Text>}
