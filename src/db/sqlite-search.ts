@@ -54,8 +54,8 @@ const backfillCounts = (unit: number) => `INSERT INTO event_counts (org_id, unit
 const insertFilters = `INSERT OR REPLACE INTO event_filters (pk, ${FILTER_COLUMNS.join(', ')})
   VALUES (@pk, ${FILTER_COLUMNS.map((c) => `@${c}`).join(', ')})`;
 
-/** Entries added between two samplings of the filter index's statistics. */
-const ANALYZE_EVERY = 50_000;
+/** Entries indexed before the filter index's statistics are first taken. */
+const FIRST_ANALYZE = 20_000;
 
 /** Quotes one term as an FTS5 string (a phrase): trigram phrases match substrings. */
 const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND ');
@@ -137,13 +137,21 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
   }
 
   // Fresh planner statistics as the filter index grows, so a read walks its most selective index
-  // (one actor's entries, not every user.login); sampled, so each ANALYZE takes milliseconds.
-  handle.pragma('analysis_limit = 1000');
+  // (one actor's entries, not every user.login; result=failed in key order, not a sorted type
+  // range). A sampled ANALYZE reads each index's first rows only and took one organization's
+  // first type for all of them, so the statistics are full, and taken each time the index has
+  // doubled since the last: a few times over its life, about 1.5 s per million entries. Once per
+  // start too (after FIRST_ANALYZE entries), which replaces the sampled statistics of older versions.
+  handle.pragma('analysis_limit = 0');
+  const analyzedRows = () =>
+    Number(handle.prepare<[], { stat: string }>("SELECT stat FROM sqlite_stat1 WHERE idx = 'filters_org'").get()?.stat.split(' ')[0] ?? 0);
+  let lastAnalyzed = 0;
   let addedSinceAnalyze = 0;
   const analyzeNowAndThen = (added: number) => {
     addedSinceAnalyze += added;
-    if (addedSinceAnalyze < ANALYZE_EVERY) return;
+    if (addedSinceAnalyze < Math.max(FIRST_ANALYZE, lastAnalyzed)) return;
     handle.exec('ANALYZE event_filters');
+    lastAnalyzed = analyzedRows();
     addedSinceAnalyze = 0;
   };
 
