@@ -94,6 +94,41 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     await context.close();
   });
 
+  it('asks in a dialog before revoking an API key: Cancel and Escape keep it, Revoke revokes it', async () => {
+    // Not named after anything the export test below searches for: revoking it is recorded.
+    const apiKeys = t.app.services.apiKeys;
+    const { key, info } = await apiKeys.create(t.org.id, { name: 'nightly sync', scopes: ['events:read'] });
+    const revokedAt = async () => (await apiKeys.list(t.org.id)).find((k) => k.id === info.id)?.revoked_at;
+    const page = await signedIn('owner@acme.test', '/settings/api-keys');
+    const row = page.getByRole('table', { name: 'API keys' }).locator('tbody tr').filter({ hasText: 'nightly sync' });
+    const dialog = page.getByRole('dialog', { name: 'Revoke API key' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await dialog.waitFor();
+    const question = await dialog.getByText(/^Revoke nightly sync/).textContent();
+    assert.equal(question, 'Revoke nightly sync? Requests using it fail at once.', 'the same words as before');
+    // Focus lands in the dialog.
+    await page.waitForFunction(() => document.activeElement?.closest('[role="dialog"]') != null, null, { timeout: 5000 });
+    await page.screenshot({ path: artifactPath('25-confirm-revoke.png') });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await revokedAt(), null, 'Cancel and Escape revoke nothing');
+    assert.equal(await row.getByText('active', { exact: true }).count(), 1);
+    assert.equal((await t.request('GET', '/v1/events?limit=1', { key })).status, 200, 'the key still works');
+
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('status').filter({ hasText: 'nightly sync was revoked; requests using it are refused.' }).waitFor();
+    await row.getByText('revoked', { exact: true }).waitFor();
+    assert.notEqual(await revokedAt(), null);
+    assert.equal((await t.request('GET', '/v1/events?limit=1', { key })).status, 401, 'the key is refused');
+    await page.context().close();
+  });
+
   it('shows the embedded Audit Logs with a viewer token, keyboard first, and drops the token from the address', async () => {
     const admin = (await t.app.services.apiKeys.create(t.org.id, { name: 'host app', scopes: ['admin'] })).key;
     const minted = await t.request('POST', '/v1/viewer-tokens', { key: admin, body: { viewer: { id: 'cust-9', email: 'auditor@customer.test' } } });
@@ -186,6 +221,79 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     assert.ok(Date.parse(finished.received_at!) > Date.parse(finished.timestamp!), 'received after it occurred');
     assert.match(finished.prev_hash!, /^[0-9a-f]{64}$/);
     assert.ok(Number(finished.seq) < Number(started.seq), 'time order, not chain order');
+    await page.context().close();
+  });
+  it('asks in a dialog before every other risky action: Cancel changes nothing, the red button does it', async () => {
+    const owner = await t.quietSession('owner@acme.test');
+    const get = async (path: string) => (await t.request('GET', path, { as: owner })).body;
+    const send = async (method: string, path: string, body: unknown) =>
+      assert.ok((await t.request(method, path, { as: owner, body })).status < 300, `${method} ${path}`);
+    const erinId = await t.createUser(t.org.id, 'erin@acme.test', 'member');
+    await send('POST', '/v1/invites', { email: 'frank@acme.test' });
+    await send('POST', '/v1/oauth-clients', { name: 'nightly etl', scopes: ['events:read'] });
+    await send('PUT', '/v1/alert-webhook', { url: 'http://127.0.0.1:9/hook', enabled: false });
+    const ruleNames = async () => ((await get('/v1/alert-rules')).rules as Array<{ name: string }>).map((r) => r.name);
+    const rule = (await ruleNames())[0]!;
+    const page = await signedIn('owner@acme.test', '/settings/members');
+    const inRow = (table: string, text: string, button: string) => {
+      const row = page.getByRole('table', { name: table }).locator('tbody tr').filter({ hasText: text });
+      return row.getByRole('button', { name: button });
+    };
+    const cases = [
+      {
+        path: '/settings/members',
+        trigger: () => inRow('Members', 'erin@acme.test', 'Remove'),
+        title: 'Remove member', question: 'Remove erin@acme.test?', action: 'Remove',
+        done: async () => !(await get('/v1/members')).members.some((m: any) => m.user_id === erinId),
+        notice: 'erin@acme.test was removed.',
+      },
+      {
+        path: '/settings/members',
+        trigger: () => inRow('Invitations', 'frank@acme.test', 'Revoke'),
+        title: 'Revoke invitation', question: 'Revoke the invitation of frank@acme.test?', action: 'Revoke',
+        done: async () => (await get('/v1/invites')).invites.some((i: any) => i.email === 'frank@acme.test' && i.status === 'revoked'),
+        notice: 'The invitation was revoked; its link no longer works.',
+      },
+      {
+        path: '/settings/oauth-clients',
+        trigger: () => inRow('OAuth2 clients', 'nightly etl', 'Revoke'),
+        title: 'Revoke OAuth2 client', question: 'Revoke nightly etl? Tokens it holds stop working at once.',
+        action: 'Revoke',
+        done: async () => (await get('/v1/oauth-clients')).oauth_clients.some((c: any) => c.name === 'nightly etl' && c.revoked_at),
+        notice: 'nightly etl was revoked; its tokens stop working.',
+      },
+      {
+        path: '/settings/alerts',
+        trigger: () => inRow('Alert rules', rule, 'Delete'),
+        title: 'Delete rule', question: `Delete the rule "${rule}"?`, action: 'Delete',
+        done: async () => !(await ruleNames()).includes(rule),
+      },
+      {
+        path: '/settings/alerts',
+        trigger: () => page.getByRole('button', { name: 'Rotate secret' }),
+        title: 'Rotate signing secret', question: 'Generate a new signing secret? The old one stops working at once.',
+        action: 'Rotate secret',
+        // The new secret is shown once; nothing else on the page says it changed.
+        done: async () => (await page.getByText('Copy it now: it will not be shown again.').count()) === 1,
+      },
+    ];
+    for (const c of cases) {
+      await page.goto(`${t.url}${c.path}`);
+      const dialog = page.getByRole('dialog', { name: c.title });
+      await c.trigger().click();
+      await dialog.waitFor();
+      const asked = await dialog.getByText(c.question, { exact: true }).count();
+      assert.equal(asked, 1, `${c.title}: the same words as before`);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(await c.done(), false, `${c.title}: Cancel changes nothing`);
+
+      await c.trigger().click();
+      await dialog.getByRole('button', { name: c.action, exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      if (c.notice) await page.getByRole('status').filter({ hasText: c.notice }).waitFor();
+      await waitFor(`${c.title}: done once confirmed`, c.done);
+    }
     await page.context().close();
   });
 });

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Paper, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { AlertRuleForm } from '../components/AlertRuleForm.tsx';
+import { useConfirm } from '../components/ConfirmDialog.tsx';
 import { SecretOnce } from '../components/SecretOnce.tsx';
 import { errorMessage } from '../lib/api.ts';
 import { describeCondition, SEVERITY_COLORS, type AlertRule } from '../lib/alerts.ts';
@@ -14,6 +15,8 @@ import {
   useSaveWebhook,
   useToggleRule,
 } from '../api/alerts.ts';
+
+const DELIVERY_COLORS: Record<string, string> = { completed: 'teal', failed: 'red' };
 
 function filterSummary(rule: AlertRule): string {
   const parts: string[] = [];
@@ -31,6 +34,11 @@ function RulesPanel() {
   const toggle = useToggleRule();
   const remove = useDeleteRule();
   const save = useSaveRule({ onSuccess: () => setEditing(null) });
+  const { confirm, dialog } = useConfirm();
+  const deleteRule = async (rule: AlertRule) => {
+    const message = `Delete the rule "${rule.name}"?`;
+    if (await confirm({ title: 'Delete rule', message, action: 'Delete' })) remove.mutate(rule.id);
+  };
 
   return (
     <Stack>
@@ -38,29 +46,50 @@ function RulesPanel() {
         <Title order={3}>Rules</Title>
         <Button onClick={() => (save.reset(), setEditing('new'))}>New rule</Button>
       </Group>
+      {dialog}
       {(rules.error || toggle.error || remove.error) && (
         <Alert color="red" role="alert">{errorMessage(rules.error ?? toggle.error ?? remove.error)}</Alert>
       )}
       <Table.ScrollContainer minWidth={800}>
         <Table aria-label="Alert rules">
-          <Table.Thead><Table.Tr><Table.Th>Enabled</Table.Th><Table.Th>Name</Table.Th><Table.Th>Filter</Table.Th><Table.Th>Condition</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Cooldown</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Enabled</Table.Th>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Filter</Table.Th>
+              <Table.Th>Condition</Table.Th>
+              <Table.Th>Severity</Table.Th>
+              <Table.Th>Cooldown</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
           <Table.Tbody>
             {rules.data?.rules.map((r) => (
               <Table.Tr key={r.id}>
-                <Table.Td><Switch checked={r.enabled} onChange={() => toggle.mutate(r)} aria-label={`${r.enabled ? 'Disable' : 'Enable'} ${r.name}`} /></Table.Td>
+                <Table.Td>
+                  <Switch
+                    checked={r.enabled}
+                    onChange={() => toggle.mutate(r)}
+                    aria-label={`${r.enabled ? 'Disable' : 'Enable'} ${r.name}`}
+                  />
+                </Table.Td>
                 <Table.Td><Group gap={6}><Text size="sm" fw={500}>{r.name}</Text>{r.builtin && (
-                  <Tooltip label="One of the rules every organization starts with; you can change or turn it off." withArrow>
+                  <Tooltip withArrow label="One of the rules every organization starts with; you can change or turn it off.">
                     <Badge size="xs" variant="light" color="gray" tt="none">default rule</Badge>
                   </Tooltip>
                 )}</Group></Table.Td>
                 <Table.Td><Text size="sm">{filterSummary(r)}</Text></Table.Td>
                 <Table.Td><Text size="sm">{describeCondition(r.condition)}</Text></Table.Td>
-                <Table.Td><Badge color={SEVERITY_COLORS[r.severity]} variant="light" style={{ minWidth: 'max-content' }}>{r.severity}</Badge></Table.Td>
+                <Table.Td>
+                  <Badge color={SEVERITY_COLORS[r.severity]} variant="light" style={{ minWidth: 'max-content' }}>
+                    {r.severity}
+                  </Badge>
+                </Table.Td>
                 <Table.Td><Text size="sm">{r.cooldown_minutes} min</Text></Table.Td>
                 <Table.Td>
                   <Group gap="xs" wrap="nowrap" justify="flex-end">
                     <Button size="xs" variant="light" onClick={() => (save.reset(), setEditing(r))}>Edit</Button>
-                    <Button size="xs" variant="light" color="red" onClick={() => window.confirm(`Delete the rule "${r.name}"?`) && remove.mutate(r.id)}>Delete</Button>
+                    <Button size="xs" variant="light" color="red" onClick={() => void deleteRule(r)}>Delete</Button>
                   </Group>
                 </Table.Td>
               </Table.Tr>
@@ -100,17 +129,40 @@ function WebhookPanel() {
     },
   });
   const saving = (rotate: boolean) => save.isPending && save.variables?.rotate_secret === rotate;
+  const { confirm, dialog } = useConfirm();
+  const rotateSecret = async () => {
+    const message = 'Generate a new signing secret? The old one stops working at once.';
+    if (await confirm({ title: 'Rotate signing secret', message, action: 'Rotate secret' })) {
+      save.mutate({ url, enabled, rotate_secret: true });
+    }
+  };
 
   return (
     <Stack>
       <Title order={3}>Webhook</Title>
-      <Text size="sm" c="dimmed">Each alert is POSTed as JSON, signed in the Auditum-Signature header (HMAC-SHA256 of timestamp and body with the signing secret), and retried with backoff until the receiver answers 2xx.</Text>
-      {(webhook.error || save.error) && <Alert color="red" role="alert">{errorMessage(webhook.error ?? save.error)}</Alert>}
+      <Text size="sm" c="dimmed">
+        Each alert is POSTed as JSON, signed in the Auditum-Signature header (HMAC-SHA256 of timestamp and body with the
+        signing secret), and retried with backoff until the receiver answers 2xx.
+      </Text>
+      {(webhook.error || save.error) && (
+        <Alert color="red" role="alert">{errorMessage(webhook.error ?? save.error)}</Alert>
+      )}
+      {dialog}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), save.mutate({ url, enabled, rotate_secret: false }))}>
           <Stack>
-            <TextInput label="URL" placeholder="https://hooks.example.com/auditum" required value={url} onChange={(e) => setUrl(e.currentTarget.value)} />
-            <Switch label="Send alerts to this URL" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+            <TextInput
+              label="URL"
+              placeholder="https://hooks.example.com/auditum"
+              required
+              value={url}
+              onChange={(e) => setUrl(e.currentTarget.value)}
+            />
+            <Switch
+              label="Send alerts to this URL"
+              checked={enabled}
+              onChange={(e) => setEnabled(e.currentTarget.checked)}
+            />
             <Group>
               <Button type="submit" loading={saving(false)}>Save webhook</Button>
               {webhook.data && (
@@ -118,9 +170,7 @@ function WebhookPanel() {
                   variant="light"
                   color="orange"
                   loading={saving(true)}
-                  onClick={() =>
-                    window.confirm('Generate a new signing secret? The old one stops working at once.')
-                    && save.mutate({ url, enabled, rotate_secret: true })}
+                  onClick={() => void rotateSecret()}
                 >
                   Rotate secret
                 </Button>
@@ -132,12 +182,24 @@ function WebhookPanel() {
       </Paper>
       {webhook.data && webhook.data.deliveries.length > 0 && (
         <Table aria-label="Webhook deliveries">
-          <Table.Thead><Table.Tr><Table.Th>Alert</Table.Th><Table.Th>Status</Table.Th><Table.Th>Attempts</Table.Th><Table.Th>Last error</Table.Th><Table.Th>Updated</Table.Th></Table.Tr></Table.Thead>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Alert</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Attempts</Table.Th>
+              <Table.Th>Last error</Table.Th>
+              <Table.Th>Updated</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
           <Table.Tbody>
             {webhook.data.deliveries.map((d) => (
               <Table.Tr key={d.alert_id}>
                 <Table.Td><Text size="sm">{d.rule_name}</Text></Table.Td>
-                <Table.Td><Badge variant="light" color={d.state === 'completed' ? 'teal' : d.state === 'failed' ? 'red' : 'yellow'}>{d.state === 'completed' ? 'delivered' : d.state}</Badge></Table.Td>
+                <Table.Td>
+                  <Badge variant="light" color={DELIVERY_COLORS[d.state] ?? 'yellow'}>
+                    {d.state === 'completed' ? 'delivered' : d.state}
+                  </Badge>
+                </Table.Td>
                 <Table.Td><Text size="sm">{d.attempts}</Text></Table.Td>
                 <Table.Td><Text size="sm" c={d.last_error ? 'red' : 'dimmed'}>{d.last_error ?? '—'}</Text></Table.Td>
                 <Table.Td><Text size="sm">{formatLocal(d.updated_at)}</Text></Table.Td>

@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Checkbox, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useConfirm } from '../components/ConfirmDialog.tsx';
 import { useDoneNotice } from '../components/DoneNotice.tsx';
 import { useState } from 'react';
 import { SecretOnce } from '../components/SecretOnce.tsx';
@@ -14,6 +15,7 @@ import {
   useRevokeApiKey,
   useRevokeOauthClient,
   type ApiKey,
+  type OauthClient,
   type Scope,
 } from '../api/credentials.ts';
 
@@ -46,11 +48,19 @@ export function ApiKeysPage(_props: { me: Me }) {
   const revoke = useRevokeApiKey({
     onSuccess: (_r, id) => done(`${nameOf(id)} was revoked; requests using it are refused.`),
   });
+  const { confirm, dialog } = useConfirm();
+  const revokeKey = async (key: ApiKey) => {
+    const message = `Revoke ${key.name}? Requests using it fail at once.`;
+    if (await confirm({ title: 'Revoke API key', message, action: 'Revoke' })) revoke.mutate(key.id);
+  };
   return (
     <Stack maw={1000}>
       <Title order={2}>API keys</Title>
-      {(create.error || revoke.error) && <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>}
+      {(create.error || revoke.error) && (
+        <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>
+      )}
       {notice}
+      {dialog}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), create.mutate({ name, scopes }))}>
           <Stack>
@@ -87,7 +97,7 @@ export function ApiKeysPage(_props: { me: Me }) {
                       size="xs"
                       color="red"
                       variant="light"
-                      onClick={() => window.confirm(`Revoke ${k.name}? Requests using it fail at once.`) && revoke.mutate(k.id)}
+                      onClick={() => void revokeKey(k)}
                     >
                       Revoke
                     </Button>
@@ -118,12 +128,20 @@ export function OauthClientsPage(_props: { me: Me }) {
   const revoke = useRevokeOauthClient({
     onSuccess: (_r, id) => done(`${nameOf(id)} was revoked; its tokens stop working.`),
   });
+  const { confirm, dialog } = useConfirm();
+  const revokeClient = async (client: OauthClient) => {
+    const message = `Revoke ${client.name}? Tokens it holds stop working at once.`;
+    if (await confirm({ title: 'Revoke OAuth2 client', message, action: 'Revoke' })) revoke.mutate(client.client_id);
+  };
   return (
     <Stack maw={1000}>
       <Title order={2}>OAuth2 clients</Title>
       <Text c="dimmed" size="sm">Machine clients get short-lived tokens from POST /oauth/token (client credentials grant).</Text>
-      {(create.error || revoke.error) && <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>}
+      {(create.error || revoke.error) && (
+        <Alert color="red" role="alert">{errorMessage(create.error ?? revoke.error)}</Alert>
+      )}
       {notice}
+      {dialog}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), create.mutate({ name, scopes }))}>
           <Stack>
@@ -164,7 +182,7 @@ export function OauthClientsPage(_props: { me: Me }) {
                     size="xs"
                     color="red"
                     variant="light"
-                    onClick={() => window.confirm(`Revoke ${c.name}? Tokens it holds stop working at once.`) && revoke.mutate(c.client_id)}
+                    onClick={() => void revokeClient(c)}
                   >
                     Revoke
                   </Button>

@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Group, Paper, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useConfirm } from '../components/ConfirmDialog.tsx';
 import { useDoneNotice } from '../components/DoneNotice.tsx';
 import { useState } from 'react';
 import { SecretOnce } from '../components/SecretOnce.tsx';
@@ -48,12 +49,24 @@ export function MembersPage({ me }: { me: Me }) {
   const revoke = useRevokeInvite({ onSuccess: () => done('The invitation was revoked; its link no longer works.') });
   const error = [invite, change, remove, revoke].find((m) => m.isError)?.error;
   const owner = isOwner(me);
+  const { confirm, dialog } = useConfirm();
 
   /** Making someone an admin or owner shows them the whole audit log: asked first. */
-  const changeRole = (userId: string, email: string, to: Role) => {
-    const asked = to === 'member'
-      || window.confirm(`Make ${email} ${withArticle(to)}? They will see the whole audit log${to === 'owner' ? ' and manage everything' : ''}.`);
+  const changeRole = async (userId: string, email: string, to: Role) => {
+    const everything = to === 'owner' ? ' and manage everything' : '';
+    const asked = to === 'member' || await confirm({
+      title: 'Change role',
+      message: `Make ${email} ${withArticle(to)}? They will see the whole audit log${everything}.`,
+      action: `Make ${to}`,
+    });
     if (asked) change.mutate({ userId, body: { role: to } });
+  };
+  const removeMember = async (userId: string, email: string) => {
+    if (await confirm({ title: 'Remove member', message: `Remove ${email}?`, action: 'Remove' })) remove.mutate(userId);
+  };
+  const revokeInvite = async (id: string, email: string) => {
+    const message = `Revoke the invitation of ${email}?`;
+    if (await confirm({ title: 'Revoke invitation', message, action: 'Revoke' })) revoke.mutate(id);
   };
 
   return (
@@ -61,6 +74,7 @@ export function MembersPage({ me }: { me: Me }) {
       <Title order={2}>Members</Title>
       {error && <Alert color="red" role="alert">{errorMessage(error)}</Alert>}
       {notice}
+      {dialog}
       <Paper withBorder p="md">
         <form onSubmit={(e) => (e.preventDefault(), invite.mutate({ email, role }))}>
           <Group align="flex-end">
@@ -108,7 +122,7 @@ export function MembersPage({ me }: { me: Me }) {
                       value={m.role}
                       allowDeselect={false}
                       w={130}
-                      onChange={(v) => v && v !== m.role && changeRole(m.user_id, m.email, v as Role)}
+                      onChange={(v) => v && v !== m.role && void changeRole(m.user_id, m.email, v as Role)}
                     />
                   ) : (
                     <Badge variant="light">{m.role}</Badge>
@@ -133,7 +147,7 @@ export function MembersPage({ me }: { me: Me }) {
                         size="xs"
                         color="red"
                         variant="light"
-                        onClick={() => window.confirm(`Remove ${m.email}?`) && remove.mutate(m.user_id)}
+                        onClick={() => void removeMember(m.user_id, m.email)}
                       >
                         Remove
                       </Button>
@@ -169,7 +183,7 @@ export function MembersPage({ me }: { me: Me }) {
                     size="xs"
                     variant="subtle"
                     color="red"
-                    onClick={() => window.confirm(`Revoke the invitation of ${i.email}?`) && revoke.mutate(i.id)}
+                    onClick={() => void revokeInvite(i.id, i.email)}
                   >
                     Revoke
                   </Button>
