@@ -119,6 +119,8 @@ async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined
     [`common q (${COMMON_TERM})`, `q=${COMMON_TERM}`],
     ['two words q', `q=${COMMON_TERM}+alpha`],
     ['common q + count', `q=${COMMON_TERM}&include_count=true`],
+    // The page always asks with a range (24 hours unless changed).
+    ['common q + count + 7d', `q=${COMMON_TERM}&include_count=true&range=7d`],
     ['rare type', `type=${RARE_TYPE}`],
     ['target', 'target_type=flow&target_id=flow-42'],
     ['ip', 'ip=10.42.10.39'],
