@@ -13,6 +13,7 @@ import { eventFilterQuerySchema, toEventFilter } from './event-filter.schemas.ts
 import { SUGGESTION_FIELDS, suggest } from './suggestions.ts';
 import { HISTOGRAM_CAP, type HistogramService } from './histogram.ts';
 import { histogramSchema } from './histogram.schema.ts';
+import { eventsPageSchema, eventTypeSchema, suggestionSchema } from './query-view.schema.ts';
 
 /** Counts stop here: the page says "10,000+" rather than scanning everything. */
 export const COUNT_CAP = 10_000;
@@ -38,11 +39,7 @@ export function queryRoutes(app: App, deps: {
       security: [{ bearer: [] }],
       querystring: listQuerySchema,
       response: {
-        200: z.object({
-          events: z.array(entrySchema),
-          next_cursor: z.string().nullable(),
-          count: z.object({ value: z.number().int(), capped: z.boolean() }).optional(),
-        }),
+        200: eventsPageSchema,
         ...errorResponses,
       },
     },
@@ -80,7 +77,7 @@ export function queryRoutes(app: App, deps: {
     schema: {
       summary: 'Event types for filtering: the built-in catalogue plus every type this organization has used',
       tags: ['events'],
-      response: { 200: z.object({ types: z.array(z.object({ type: z.string(), category: z.string() })) }), ...errorResponses },
+      response: { 200: z.object({ types: z.array(eventTypeSchema) }), ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),
     handler: async (request) => {
@@ -113,7 +110,7 @@ export function queryRoutes(app: App, deps: {
         limit: queryInt(1, 50).default(10),
       }),
       response: {
-        200: z.object({ suggestions: z.array(z.object({ value: z.string(), label: z.string(), detail: z.string().optional() })) }),
+        200: z.object({ suggestions: z.array(suggestionSchema) }),
         ...errorResponses,
       },
     },

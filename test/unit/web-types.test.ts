@@ -37,11 +37,19 @@ describe('the web page takes its response types from the server without bundling
     assert.deepEqual(valueImports.map((i) => `${path.relative(WEB_SRC, i.file)}: ${i.statement}`), []);
   });
 
-  it('reads only view schemas, which import nothing but zod', () => {
-    for (const target of new Set(serverImports.map((i) => i.target))) {
+  it('reads only view schemas, which import nothing but zod and each other', () => {
+    const seen = new Set<string>();
+    const visit = (target: string) => {
+      if (seen.has(target)) return;
+      seen.add(target);
       const name = path.relative(process.cwd(), target);
       assert.match(name, /^src\/[a-z]+\/[a-z-]+\.schema\.ts$/, `${name} is a schema file`);
-      assert.deepEqual(importsOf(target).map((i) => i.from), ['zod'], `${name} imports only zod`);
-    }
+      for (const { from } of importsOf(target)) {
+        if (from === 'zod') continue;
+        assert.ok(from.startsWith('.'), `${name} imports ${from}: only zod and other schema files`);
+        visit(path.resolve(path.dirname(target), from));
+      }
+    };
+    for (const target of new Set(serverImports.map((i) => i.target))) visit(target);
   });
 });

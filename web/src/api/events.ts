@@ -3,20 +3,14 @@ import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-qu
 import { api } from '../lib/api.ts';
 import type { Entry, EventsPage } from '../lib/types.ts';
 import type { Histogram } from '../../../src/query/histogram.schema.ts';
+import type { EventTypeView, SuggestionView } from '../../../src/query/query-view.schema.ts';
 
-export interface EventType {
-  type: string;
-  category: string;
-}
+export type EventType = EventTypeView;
 
 export type SuggestionField = 'actor' | 'project' | 'target';
 
 /** A filter value (`value`, as GET /v1/events takes it) and what a person reads for it. */
-export interface Suggestion {
-  value: string;
-  label: string;
-  detail?: string;
-}
+export type Suggestion = SuggestionView;
 
 export const eventKeys = {
   /** Pages of GET /v1/events for one query string; the live tail merges into its first page. */
