@@ -31,6 +31,7 @@ import { createSearchIndexer } from './events/search-indexer.ts';
 import { createAuthGuard } from './http/auth.ts';
 import { createServer } from './http/server.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
+import { otlpIngestRoutes } from './ingest/otlp-ingest.routes.ts';
 import { createGroupCommit } from './ingest/group-commit.ts';
 import { createIntegrityService } from './integrity/integrity.service.ts';
 import { integrityRoutes } from './integrity/integrity.routes.ts';
@@ -216,6 +217,7 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
   ingestRoutes(app, { ingest: services.ingest, auth });
+  otlpIngestRoutes(app, { ingest: services.ingest, auth });
   const recordView = createViewRecorder({ selfAudit: services.selfAudit });
   queryRoutes(app, { store: services.store, query: services.query, histogram: services.histogram, auth, recordView });
   const streamOptions = { maxPerOrg: config.streamMaxPerOrg, keepAliveMs: config.streamKeepAliveMs };
