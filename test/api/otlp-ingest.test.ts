@@ -121,13 +121,15 @@ describe('OTLP ingest (POST /v1/otlp/v1/logs)', () => {
 
   it('answers protobuf with protobuf: an empty response, or a Status', async () => {
     const Request = root.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-    const encode = (records: unknown[]) => Buffer.from(Request.encode(Request.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] })).finish());
+    const request = (records: unknown[]) => Request.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] });
+    const encode = (records: unknown[]) => Buffer.from(Request.encode(request(records)).finish());
     const post = (body: Buffer, headers: Record<string, string> = {}) => fetch(`${t.url}${PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${t.org.key}`, ...headers },
-      body,
+      body: new Uint8Array(body),
     });
-    const ok = await post(zlib.gzipSync(encode([{ eventName: 'file.deleted', timeUnixNano: '1764496800000000000' }])), { 'content-encoding': 'gzip' });
+    const deleted = encode([{ eventName: 'file.deleted', timeUnixNano: '1764496800000000000' }]);
+    const ok = await post(zlib.gzipSync(deleted), { 'content-encoding': 'gzip' });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-type'), 'application/x-protobuf');
     const answer = root.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse.decode(new Uint8Array(await ok.arrayBuffer()));
@@ -160,7 +162,7 @@ describe('OTLP ingest (POST /v1/otlp/v1/logs)', () => {
     const brotli = await fetch(`${t.url}${PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'br', authorization: `Bearer ${t.org.key}` },
-      body: zlib.brotliCompressSync(JSON.stringify(body)),
+      body: new Uint8Array(zlib.brotliCompressSync(JSON.stringify(body))),
     });
     assert.equal(brotli.status, 415);
   });
