@@ -175,7 +175,11 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
-    scope.post('/oauth/token', { schema: { hide: true } }, async (request, reply) => {
+    scope.post('/oauth/token', {
+      schema: oauthTokenSchema,
+      // Checked in the handler, which answers in RFC 6749's error shape rather than Auditum's.
+      attachValidation: true,
+    }, async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const body = (request.body ?? {}) as Record<string, unknown>;
       const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -190,11 +194,42 @@ export function credentialsRoutes(app: App, deps: CredentialsRouteDeps) {
         return grant;
       } catch (error) {
         if (!(error instanceof OauthError)) throw error;
-        return reply.status(error.status).send({ error: error.code, error_description: error.message });
+        return reply.status(error.status as 400 | 401).send({ error: error.code, error_description: error.message });
       }
     });
   });
 }
+
+const oauthError = z.object({
+  error: z.enum(['invalid_client', 'invalid_request', 'invalid_scope', 'unsupported_grant_type']),
+  error_description: z.string(),
+});
+
+/** POST /oauth/token in the OpenAPI document (RFC 6749 section 4.4, client credentials). */
+const oauthTokenSchema = {
+  summary: 'Get an access token for an OAuth2 client (client credentials grant)',
+  description: 'Client authentication by HTTP Basic (`Authorization: Basic base64(client_id:client_secret)`) or by '
+    + '`client_id` and `client_secret` in the body. The token goes in `Authorization: Bearer <token>`; ask for a new '
+    + 'one before `expires_in` seconds have passed. Errors are RFC 6749 section 5.2\'s, not Auditum\'s error shape.',
+  tags: ['access'],
+  consumes: ['application/x-www-form-urlencoded', 'application/json'],
+  body: z.object({
+    grant_type: z.literal('client_credentials'),
+    client_id: z.string().optional().describe('with client_secret, unless sent by HTTP Basic'),
+    client_secret: z.string().optional(),
+    scope: z.string().optional().describe('space-separated scopes, at most those the client was given (default: all of them)'),
+  }),
+  response: {
+    200: z.object({
+      access_token: z.string(),
+      token_type: z.literal('Bearer'),
+      expires_in: z.number().int().describe('seconds the token is valid for'),
+      scope: z.string(),
+    }).meta({ example: { access_token: 'eyJhbGciOi...', token_type: 'Bearer', expires_in: 3600, scope: 'events:write' } }),
+    400: oauthError.describe('unsupported_grant_type, invalid_request or invalid_scope'),
+    401: oauthError.describe('invalid_client: unknown client, wrong secret or revoked client'),
+  },
+};
 
 /** RFC 6749 section 2.3.1: HTTP Basic with the form-urlencoded client id and secret; bad encoding is the client's error. */
 function basicCredentials(encoded: string): { clientId?: string; secret?: string } {

@@ -22,11 +22,11 @@ export function alertRoutes(app: App, deps: { alerts: AlertService; webhook: Ale
   const settings = auth.require('settings');
   const readAuditLog = auth.require('events:read');
   // Alerts are for the organization's administrators, not for embedded read-only viewers.
-  const readAlerts = async (request: Parameters<typeof readAuditLog>[0]) => {
+  const readAlerts = Object.assign(async (request: Parameters<typeof readAuditLog>[0]) => {
     await readAuditLog(request);
     if (request.principal!.kind === 'viewer') throw new ForbiddenError('viewer tokens cannot read alerts');
-  };
-  const rules = { tags: ['alerts'], security: [{ bearer: [] }] };
+  }, { requires: readAuditLog.requires });
+  const rules = { tags: ['alerts'] };
 
   app.get('/v1/alert-rules', {
     schema: { ...rules, summary: "List the organization's alert rules (built-in defaults included)", response: { 200: z.object({ rules: z.array(ruleViewSchema) }), ...errorResponses } },

@@ -119,7 +119,17 @@ export type EventInput = z.infer<typeof eventInputSchema>;
 export const ingestBodySchema = z.union([
   z.strictObject({ events: z.array(eventInputSchema).min(1).max(MAX_BATCH) }),
   eventInputSchema,
-]);
+]).meta({
+  examples: [{
+    type: 'user.role_changed',
+    action: 'Changed role from member to admin',
+    actor: { id: 'user-42', email: 'dana@example.com', name: 'Dana Smith' },
+    target: { type: 'user', id: 'user-7', name: 'Sam Lee' },
+    ip: '203.0.113.9',
+    metadata: { changes: { role: { from: 'member', to: 'admin' } } },
+    occurred_at: '2026-12-01T10:00:00Z',
+  }],
+});
 
 export const ingestResponseSchema = z.object({
   events: z.array(

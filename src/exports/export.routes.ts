@@ -8,7 +8,7 @@ import type { ExportService } from './export.service.ts';
 /** POST/GET /v1/exports, GET/DELETE /v1/exports/{id}, GET /v1/exports/{id}/download (owners and admins). */
 export function exportRoutes(app: App, deps: { exports: ExportService; auth: AuthGuard }) {
   const canExport = deps.auth.require('export');
-  const common = { tags: ['exports'], security: [{ bearer: [] as string[] }, { session: [] as string[] }] as Array<Record<string, string[]>> };
+  const common = { tags: ['exports'] };
 
   app.post('/v1/exports', {
     schema: {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthError, ForbiddenError } from '../errors.ts';
 import { can, type Permission, type Principal, type Scope } from '../access/principal.ts';
+import type { AuthHook } from './openapi-security.ts';
 
 /** Resolves a bearer token to a principal, or null when the token is not of its kind. */
 export type BearerResolver = (token: string) => Promise<Principal | null>;
@@ -45,21 +46,21 @@ export function createAuthGuard(options: { bearer: BearerResolver[]; session?: S
     throw new AuthError('sign in, or send "Authorization: Bearer <api key>"');
   }
 
-  /** An onRequest hook requiring `permission`. */
+  /** An onRequest hook requiring `permission` (marked with it for the OpenAPI document, see openapi-security.ts). */
   function require(permission: Permission) {
-    return async (request: FastifyRequest) => {
+    return Object.assign(async (request: FastifyRequest) => {
       const principal = await principalOf(request);
       if (can(principal, permission)) return;
       if (principal.kind === 'session' && AUDIT_LOG_PERMISSIONS.has(permission)) throw new ForbiddenError('only organization owners and admins can view audit logs');
       if (principal.kind === 'session') throw new ForbiddenError(permission === 'owner' ? 'only organization owners can do this' : 'only organization owners and admins can do this');
       throw new ForbiddenError(`this credential is not allowed to do this (needs ${permission === 'events:write' ? 'the events:write scope' : permission.startsWith('events') || permission === 'export' ? 'the events:read scope' : 'the admin scope'})`);
-    };
+    }, { requires: permission } satisfies AuthHook);
   }
 
   /** An onRequest hook that only requires a signed-in user or any valid credential. */
-  const authenticated = async (request: FastifyRequest) => {
+  const authenticated = Object.assign(async (request: FastifyRequest) => {
     await principalOf(request);
-  };
+  }, { requires: 'any' } satisfies AuthHook);
 
   /** Kept for machine-credential routes written in scope terms: a scope maps to its permission. */
   const requireScope = (scope: Scope) => require(scope === 'admin' ? 'settings' : scope);

@@ -10,6 +10,12 @@ export const errorSchema = z.object({
   }),
 });
 
+const errorExample = (code: string, message: string) => ({ error: { code, message } });
+
+/** An error response for the OpenAPI document, with an example of its body. */
+const errorResponse = (description: string, example: z.infer<typeof errorSchema>) =>
+  errorSchema.meta({ description, examples: [example] });
+
 /** An integer query parameter written in decimal digits only (`0x10`, `1e3` and ` 5` are refused). */
 export const queryInt = (min: number, max: number) =>
   z
@@ -20,11 +26,20 @@ export const queryInt = (min: number, max: number) =>
 
 /** The error responses every authenticated route can give, for the OpenAPI document. */
 export const errorResponses = {
-  400: errorSchema.describe('Invalid input; details name each problem'),
-  401: errorSchema.describe('Missing or invalid credentials'),
-  403: errorSchema.describe('The credential lacks the required scope or role'),
-  404: errorSchema.describe('Not found in this organization'),
-  413: errorSchema.describe('Request body too large'),
+  400: errorResponse('Invalid input; details name each problem', {
+    error: {
+      code: 'invalid_request',
+      message: 'invalid request body: events.0.type must contain at least one dot, e.g. "user.login"',
+      details: [{ path: 'events.0.type', index: 0, field: 'type', message: 'must contain at least one dot, e.g. "user.login"' }],
+    },
+  }),
+  401: errorResponse('Missing or invalid credentials', errorExample('unauthorized', 'invalid credentials')),
+  403: errorResponse('The credential lacks the required scope or role',
+    errorExample('forbidden', 'this credential is not allowed to do this (needs the events:read scope)')),
+  404: errorResponse('Not found in this organization', errorExample('not_found', 'event not found')),
+  413: errorResponse('Request body too large', errorExample('payload_too_large', 'Request body is too large')),
+  503: errorResponse('Overloaded, or the storage is unavailable: retry after the Retry-After header\'s seconds',
+    errorExample('overloaded', 'too many requests are waiting to be written; retry after the Retry-After header\'s seconds')),
 };
 
 /**

@@ -5,6 +5,7 @@ import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'f
 import { z } from 'zod';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import type { App } from './types.ts';
+import { declareSecurity, SECURITY_SCHEMES } from './openapi-security.ts';
 import { checkQueryText, parseJsonBody, zodValidatorCompiler } from './validation.ts';
 
 export interface ServerOptions {
@@ -54,15 +55,14 @@ export async function createServer(options: ServerOptions): Promise<App> {
       openapi: '3.1.0',
       info: { title: 'Auditum API', version: '1', description: 'Tamper-evident audit log service' },
       components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'API key (adt_...), OAuth2 access token or viewer token' },
-          session: { type: 'apiKey', in: 'cookie', name: 'auditum_session', description: 'browser session; state-changing requests also need X-CSRF-Token' },
-        },
+        securitySchemes: SECURITY_SCHEMES,
       },
     },
     transform: jsonSchemaTransform,
   });
 
+  // Before any route is added: each one's security is read from its auth hook.
+  app.addHook('onRoute', declareSecurity);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', {
     schema: { summary: 'Liveness', tags: ['meta'], response: { 200: z.object({ status: z.literal('ok') }) } },

@@ -13,7 +13,6 @@ export function ingestRoutes(app: App, deps: { ingest: GroupCommit; auth: AuthGu
     schema: {
       summary: 'Record one event or a batch of events',
       tags: ['events'],
-      security: [{ bearer: [] }],
       body: ingestBodySchema,
       response: { 201: ingestResponseSchema, ...errorResponses },
     },

@@ -2,7 +2,10 @@ import zlib from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { AuthGuard } from '../http/auth.ts';
+import type { AuthHook } from '../http/openapi-security.ts';
 import type { App } from '../http/types.ts';
+import { errorResponses } from '../http/schemas.ts';
+import { z } from 'zod';
 import { issueDetails } from '../http/validation.ts';
 import { eventInputSchema, MAX_BATCH, type EventInput } from '../events/event.schemas.ts';
 import type { GroupCommit } from './group-commit.ts';
@@ -61,7 +64,10 @@ export function otlpIngestRoutes(app: App, deps: { ingest: GroupCommit; auth: Au
           + `at most ${MAX_BATCH} records. The API key goes in Authorization (Bearer) or x-api-key. Answers an empty `
           + 'ExportLogsServiceResponse, or OTLP\'s Status on failure (503 and 429 with Retry-After are retryable).',
         tags: ['events'],
-        security: [{ bearer: [] }],
+        response: {
+          200: z.object({}).describe('an empty ExportLogsServiceResponse, in the request\'s encoding'),
+          ...errorResponses,
+        },
       },
       onRequest: [apiKeyHeader, deps.auth.requireScope('events:write')],
       handler: async (request, reply) => {
@@ -75,10 +81,10 @@ export function otlpIngestRoutes(app: App, deps: { ingest: GroupCommit; auth: Au
 }
 
 /** `x-api-key: <key>` (what collectors' header settings make easy) read as `Authorization: Bearer <key>`. */
-async function apiKeyHeader(request: FastifyRequest) {
+const apiKeyHeader = Object.assign(async (request: FastifyRequest) => {
   const key = request.headers['x-api-key'];
   if (typeof key === 'string' && request.headers.authorization === undefined) request.headers.authorization = `Bearer ${key}`;
-}
+}, { apiKeyHeader: true } satisfies AuthHook);
 
 /** The request's records as validated event inputs, or one error naming every record that cannot be one. */
 function eventsOf(body: unknown): EventInput[] {

@@ -10,7 +10,6 @@ export function integrityRoutes(app: App, deps: { integrity: { verify(orgId: str
     schema: {
       summary: "Verify the organization's hash chain",
       tags: ['integrity'],
-      security: [{ bearer: [] }],
       response: { 200: verifyReportViewSchema, ...errorResponses },
     },
     onRequest: deps.auth.requireScope('events:read'),

@@ -8,7 +8,7 @@ import type { OtelExportService } from './otel-export.service.ts';
 /** GET/PUT /v1/otel-export and POST /v1/otel-export/test. */
 export function otelExportRoutes(app: App, deps: { otelExport: OtelExportService; auth: AuthGuard }) {
   const adminOnly = deps.auth.require('settings');
-  const common = { tags: ['otel-export'], security: [{ bearer: [] }] };
+  const common = { tags: ['otel-export'] };
 
   app.get('/v1/otel-export', {
     schema: { ...common, summary: 'OTLP log export settings and delivery status', response: { 200: otelExportViewSchema, ...errorResponses } },

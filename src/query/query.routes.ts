@@ -36,7 +36,6 @@ export function queryRoutes(app: App, deps: {
     schema: {
       summary: 'List entries, newest first',
       tags: ['events'],
-      security: [{ bearer: [] }],
       querystring: listQuerySchema,
       response: {
         200: eventsPageSchema,
@@ -65,7 +64,6 @@ export function queryRoutes(app: App, deps: {
         + 'aligned to multiples of the width in UTC. `capped` when filters other than type, category and result made it count '
         + `entries one by one and there were more than ${HISTOGRAM_CAP.toLocaleString('en')}.`,
       tags: ['events'],
-      security: [{ bearer: [] }],
       querystring: eventFilterQuerySchema.extend({ buckets: queryInt(1, 500).default(60) }),
       response: { 200: histogramSchema, ...errorResponses },
     },
@@ -128,7 +126,6 @@ export function queryRoutes(app: App, deps: {
     schema: {
       summary: 'One entry with all its fields',
       tags: ['events'],
-      security: [{ bearer: [] }],
       params: z.object({ id: z.string().min(1).max(128) }),
       response: { 200: entrySchema, ...errorResponses },
     },

@@ -47,7 +47,6 @@ export function streamRoutes(app: App, deps: { store: EventStore; auth: AuthGuar
       description: 'Each event is `id: <seq>` and `data: <entry JSON>`. Reconnect with Last-Event-ID (or after_seq) to get what '
         + `was missed. A ": keep-alive" comment is sent every ${options.keepAliveMs / 1000} s.`,
       tags: ['events'],
-      security: [{ bearer: [] }],
       querystring: streamQuerySchema,
       response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
     },

@@ -18,7 +18,6 @@ export function retentionRoutes(app: App, deps: { retention: RetentionService; a
     schema: {
       summary: 'Retention period and legal hold',
       tags: ['settings'],
-      security: [{ bearer: [] }],
       response: { 200: retentionViewSchema, ...errorResponses },
     },
     onRequest: deps.auth.require('events:read'),
@@ -29,7 +28,6 @@ export function retentionRoutes(app: App, deps: { retention: RetentionService; a
     schema: {
       summary: 'Change the retention period or legal hold',
       tags: ['settings'],
-      security: [{ bearer: [] }],
       body: updateSchema,
       response: { 200: retentionViewSchema, ...errorResponses },
     },

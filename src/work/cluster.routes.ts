@@ -78,7 +78,6 @@ export function clusterRoutes(app: App, deps: { db: Db; auth: AuthGuard; status:
     schema: {
       summary: "The servers sharing this database, the leases they hold on this organization's work, schedules and lag",
       tags: ['operations'],
-      security: [{ bearer: [] }],
       response: { 200: clusterSchema, ...errorResponses },
     },
     // Owners and admins (and keys with the admin scope, for scripts): the servers, and this organization's work only.
