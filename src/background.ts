@@ -64,14 +64,7 @@ export function startBackgroundWork(deps: {
   // Each module that queues background work registers its handler here, by job kind.
   const jobHandlers: Record<string, JobHandler> = {
     [WEBHOOK_JOB]: services.alertWebhook.handler({ baseUrl: deps.baseUrl, timeoutMs: config.alertWebhookTimeoutMs }),
-    [EXPORT_JOB_KIND]: createExportJobHandler({
-      repo: services.exportRepo,
-      query: services.query,
-      store: services.store,
-      files: services.exportFiles,
-      ttlMs: config.exportTtlHours * 3_600_000,
-      logger,
-    }),
+    [EXPORT_JOB_KIND]: exportJobHandler(services, config, logger),
   };
   const orgIds = services.orgs.ids;
   const scheduled: ScheduledTask[] = [
@@ -130,4 +123,16 @@ export function startBackgroundWork(deps: {
       await engine.stop();
     },
   };
+}
+
+/** The export job's handler over these services (the server's runner, and `auditum export`'s own). */
+export function exportJobHandler(services: Services, config: Config, logger: FastifyBaseLogger): JobHandler {
+  return createExportJobHandler({
+    repo: services.exportRepo,
+    query: services.query,
+    store: services.store,
+    files: services.exportFiles,
+    ttlMs: config.exportTtlHours * 3_600_000,
+    logger,
+  });
 }

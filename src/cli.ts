@@ -17,38 +17,9 @@ import type { Role } from './db/tables.ts';
 import { createServices, startApp, type Services } from './main.ts';
 import { createLogger } from './log.ts';
 import { ensureWebBuilt } from './web/web-page.ts';
-
-const USAGE = `usage: auditum <command>
-
-  serve [--port N] [--host H] [--data-dir DIR] [--database-url URL]
-                                                 run the server (what npm start runs)
-  migrate                                        apply pending database migrations and exit
-  org create SLUG [--name NAME]                  create an organization
-  apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--expires-days N]
-                                                 create an API key; the key is the last line printed
-  verify --org SLUG                              verify an organization's hash chain and latest checkpoint (exit 1 if broken)
-  verify --file export.jsonl [--checkpoint cp.txt --key pub.pem]
-                                                 verify an export offline: chain, signature, Merkle root (exit 1 if bad)
-  retention run [--org SLUG]                     purge entries past retention now (all organizations by default)
-  integrity export --org SLUG --out FILE         write the stored chain as JSONL, one entry per line, in seq order
-  integrity checkpoint --org SLUG [--out FILE] [--key-out FILE]
-                                                 sign a checkpoint now; print (or write) it, and the signing public key
-  integrity rotate-key                           start signing with a new key (old public keys stay listed)
-  db copy --from DATA_DIR --to postgres://... [--from-secret-key-file FILE]
-                                                 copy an SQLite installation into an empty PostgreSQL database
-                                                 (the target's key: AUDITUM_SECRET_KEY or AUDITUM_SECRET_KEY_FILE)
-  tail --org SLUG [--type T]... [--result R]... [--actor A] [--project P] [--ip IP] [--q TEXT] [--after-seq N]
-                                                 print new entries as JSON lines as they are recorded, until Ctrl-C
-  cluster status [--org SLUG]                    the servers sharing the database, their leases, schedules and lag (JSON)
-  user create --org SLUG --email E [--role owner|admin|member] [--name NAME]
-                                                 create a user (password read from AUDITUM_PASSWORD,
-                                                 else generated and printed once as the last line)
-
-Commands that change credentials or settings are recorded in the organization's audit log as the
-system actor "cli", or as the user given with --as EMAIL.
-
-Every command takes --data-dir DIR and --database-url postgres://... (AUDITUM_DATA_DIR, AUDITUM_DATABASE_URL).
-Configuration comes from the environment (PORT, AUDITUM_DATA_DIR, ...; see README).`;
+import { missingArguments, USAGE, usageOf } from './cli-usage.ts';
+import { runEventsList } from './query/events-command.ts';
+import { runExport } from './exports/export-command.ts';
 
 type Output = { out: (line: string) => void; err: (line: string) => void };
 const stdio: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
@@ -86,12 +57,26 @@ async function serve(config: Config): Promise<number> {
 
 type Flags = Partial<Record<'org' | 'out' | 'file' | 'checkpoint' | 'key' | 'key-out' | 'as', string>>;
 
+/** A count of entries on stderr when it is a terminal (rewritten in place), nothing otherwise. */
+function terminalProgress(verb: string): ((entries: number) => void) & { done(): void } {
+  const tty = process.stderr.isTTY;
+  let shown = false;
+  const show = (entries: number) => {
+    if (!tty) return;
+    process.stderr.write(`\r${entries.toLocaleString('en')} entries ${verb}`);
+    shown = true;
+  };
+  return Object.assign(show, { done: () => shown && process.stderr.write('\n') });
+}
+
 /** `verify --file`: the offline verifier, needing no database. */
 async function verifyFile(values: Flags, io: Output): Promise<number> {
   if (!fs.existsSync(values.file!)) throw new AppError(400, 'invalid_request', `no such file ${values.file}`);
   if ((values.checkpoint === undefined) !== (values.key === undefined)) throw new AppError(400, 'invalid_request', '--checkpoint and --key go together');
   const checkpoint = values.checkpoint ? { note: fs.readFileSync(values.checkpoint, 'utf8'), publicKeyPem: fs.readFileSync(values.key!, 'utf8') } : undefined;
-  const report = await verifyExport({ file: values.file!, checkpoint });
+  const progress = terminalProgress('verified');
+  const report = await verifyExport({ file: values.file!, checkpoint, progress });
+  progress.done();
   io.out(JSON.stringify(report));
   return report.ok ? 0 : 1;
 }
@@ -112,15 +97,18 @@ async function integrityCommand(s: Services, sub: string | undefined, values: Fl
   const orgId = (await s.orgs.bySlug(values.org)).id;
   if (sub === 'export' && values.out) {
     const out = fs.createWriteStream(values.out);
+    const progress = terminalProgress('written');
     let count = 0;
     for (let after = (await s.retention.chainStart(orgId))?.seq ?? 0; ; ) {
       const page = await s.store.bySeq(orgId, after, 1000);
       if (page.length === 0) break;
       for (const entry of page) if (!out.write(`${JSON.stringify(entry)}\n`)) await once(out, 'drain');
       count += page.length;
+      progress(count);
       after = page[page.length - 1]!.seq;
     }
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    progress.done();
     io.out(`wrote ${count} entries to ${values.out}`);
     return 0;
   }
@@ -162,6 +150,11 @@ const CLI_OPTIONS = {
   ip: { type: 'string' },
   q: { type: 'string' },
   'after-seq': { type: 'string' },
+  range: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  order: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -171,16 +164,20 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: CLI_OPTIONS });
   } catch (error) {
-    // An unknown option or a missing value: one line and the usage, never a stack trace.
+    // An unknown option or a missing value: one line and the command's usage, never a stack trace.
     io.err(`auditum: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-    io.err(USAGE);
+    io.err(usageOf(argv.filter((a) => !a.startsWith('-'))));
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, sub, arg] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
-    return values.help ? 0 : 2;
+  if (values.help) {
+    io.out(usageOf(positionals));
+    return 0;
+  }
+  if (!command) {
+    io.err(USAGE);
+    return 2;
   }
   let dataDir: string | undefined;
   try {
@@ -298,11 +295,24 @@ export async function runCli(argv: string[], io: Output = stdio): Promise<number
       io.out(JSON.stringify(status, null, 2));
       return 0;
     }
+    if (command === 'events' && sub === 'list' && values.org) {
+      await withServices(config, async (s) => runEventsList(s.query, (await s.orgs.bySlug(values.org!)).id, values, io.out));
+      return 0;
+    }
+    if (command === 'export' && values.org) {
+      const progress = process.stderr.isTTY ? process.stderr : undefined;
+      io.out(await withServices(config, async (s) => {
+        const orgId = (await s.orgs.bySlug(values.org!)).id;
+        return runExport(s, config, orgId, await operator(s, values.as), values, progress);
+      }));
+      return 0;
+    }
     if (command === 'integrity') {
       const code = await withServices(config, (s) => integrityCommand(s, sub, values, io));
       if (code !== undefined) return code;
     }
-    io.err(USAGE);
+    io.err(`auditum: ${missingArguments(positionals, values)}`);
+    io.err(usageOf(positionals));
     return 2;
   } catch (error) {
     // A full or read-only data directory is the installation's problem, not a bug: one line, no stack.

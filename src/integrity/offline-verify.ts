@@ -13,6 +13,8 @@ export interface OfflineInput {
   file: string;
   /** A signed checkpoint note, and the PEM public key that must have signed it. */
   checkpoint?: { note: string; publicKeyPem: string };
+  /** Called with the number of entries read so far, once per page (a terminal shows it). */
+  progress?: (entries: number) => void;
 }
 
 class LineError extends Error {
@@ -56,6 +58,7 @@ export async function verifyExport(input: OfflineInput): Promise<VerifyReport> {
       if (cp && firstSeq === 1 && range.size < cp.checkpoint.treeSize) extendRange(range, [leafHash(entry.hash)]);
       page.push(entry);
       if (page.length === PAGE) {
+        input.progress?.(lastSeq - firstSeq + 1);
         yield page;
         page = [];
       }

@@ -46,6 +46,8 @@ export interface JobRunnerOptions {
    * that queued it can record that on its own row (an export becomes failed) whatever stopped the handler.
    */
   onFailed?: Record<string, (job: Job<any>, reason: string) => Promise<void>>;
+  /** Only these jobs (a command line running the one it queued), not every job of the kinds. */
+  onlyIds?: string[];
 }
 
 /**
@@ -113,7 +115,7 @@ export function startJobRunner(options: JobRunnerOptions) {
 
   async function drain(): Promise<void> {
     while (!loop.stopped) {
-      const job = await repo.claim(kinds, leaseMs, options.holder);
+      const job = await repo.claim(kinds, leaseMs, options.holder, options.onlyIds);
       if (!job) return;
       await runOne(job);
     }

@@ -93,8 +93,8 @@ export function createJobRepo(database: Database) {
    * the row is picked with FOR UPDATE SKIP LOCKED where the engine has it, so runners on several
    * servers never take the same job nor wait for each other.
    */
-  async function claim(kinds: string[], leaseMs: number, holder: string, now = Date.now()): Promise<Job | undefined> {
-    if (kinds.length === 0) return undefined;
+  async function claim(kinds: string[], leaseMs: number, holder: string, ids?: string[], now = Date.now()): Promise<Job | undefined> {
+    if (kinds.length === 0 || ids?.length === 0) return undefined;
     const row = await db
       .updateTable('jobs')
       .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), locked_until: now + leaseMs, locked_by: holder, updated_at: now }))
@@ -104,6 +104,7 @@ export function createJobRepo(database: Database) {
             .selectFrom('jobs')
             .select('id')
             .where('kind', 'in', kinds)
+            .$if(ids !== undefined, (q) => q.where('id', 'in', ids!))
             .where((w) =>
               w.or([
                 w.and([w('state', '=', 'queued'), w('run_at', '<=', now)]),
