@@ -76,24 +76,30 @@ export function createEventQuery(database: Database) {
   };
 
   /**
-   * The entries past the index's high-water seq that match: read by the (org_id, seq) index (a key
-   * order walk filtered on seq could cross the whole organization to find none), in seq chunks,
-   * keeping the newest `limit` by key. The tail is as long as the indexer's lag: short.
+   * The entries past the index's high-water seq that match: read by the (org_id, seq) index alone,
+   * in seq chunks, and tested here with the filter's one meaning (matchesFilter), keeping the newest
+   * `limit` by key. With the conditions in SQL a planner could walk an index of the time range
+   * instead and read a week of entries to find none. The tail is as long as the indexer's lag: short.
    */
-  const tailSource = (fields: Query, indexedSeq: number, terms: string[]): Source => async (after, limit) => {
-    let best: EventRow[] = [];
-    for (let above = indexedSeq; ; ) {
-      const rows = (await fields
-        .where('events.seq', '>', above)
-        .orderBy('events.seq')
-        .limit(CHECK_CHUNK)
-        .selectAll('events')
-        .execute()) as EventRow[];
-      const kept = rows.filter((row) => (after === undefined || row.pk < after) && containsAllTerms(searchText(rowToEntry(row)), terms));
-      best = [...best, ...kept].sort((a, b) => b.pk - a.pk).slice(0, limit);
-      if (rows.length < CHECK_CHUNK) return best;
-      above = rows[rows.length - 1]!.seq;
-    }
+  const tailSource = (orgId: string, filter: EventFilter, indexedSeq: number): Source => {
+    const matches = matchesFilter(filter);
+    return async (after, limit) => {
+      let best: EventRow[] = [];
+      for (let above = indexedSeq; ; ) {
+        const rows = (await db
+          .selectFrom('events')
+          .selectAll()
+          .where('org_id', '=', orgId)
+          .where('seq', '>', above)
+          .orderBy('seq')
+          .limit(CHECK_CHUNK)
+          .execute()) as EventRow[];
+        const kept = rows.filter((row) => (after === undefined || row.pk < after) && matches(rowToEntry(row)));
+        best = [...best, ...kept].sort((a, b) => b.pk - a.pk).slice(0, limit);
+        if (rows.length < CHECK_CHUNK) return best;
+        above = rows[rows.length - 1]!.seq;
+      }
+    };
   };
 
   /**
@@ -125,8 +131,6 @@ export function createEventQuery(database: Database) {
     const indexable = terms.filter((w) => [...w].length >= search.minTermLength);
     const short = terms.filter((w) => !indexable.includes(w));
     const filters = hasFieldConditions(filter) ? search.filters : undefined;
-    // Read once for both actor columns, and only where an index is walked.
-    let indexedSeq: Promise<number> | undefined;
     const out: Source[] = [];
     for (const column of columns) {
       const fields = filterConditions(db.selectFrom('events'), orgId, filter, column);
@@ -137,9 +141,10 @@ export function createEventQuery(database: Database) {
         out.push(checked(fields, terms));
         continue;
       }
-      // Entries past the index's high-water seq are checked here, so a read sees every acknowledged entry.
       out.push(indexWalk(candidates, fields, short, filter.from === undefined ? 0 : filter.from * PK_SLOTS));
-      out.push(tailSource(fields, await (indexedSeq ??= search.indexedSeq(orgId)), terms));
+      // Entries past the index's high-water seq are checked here, so a read sees every acknowledged
+      // entry; once for both actor columns, since the check tests both.
+      if (column === columns[0]) out.push(tailSource(orgId, filter, await search.indexedSeq(orgId)));
     }
     return out;
   }
@@ -176,7 +181,7 @@ export function createEventQuery(database: Database) {
     const indexable = terms.every((w) => [...w].length >= search.minTermLength);
     if (terms.length === 0 || !indexable || hasFieldConditions(filter)) return undefined;
     const fields = filterConditions(db.selectFrom('events'), orgId, filter);
-    const rows = await tailSource(fields, await search.indexedSeq(orgId), terms)(undefined, limit);
+    const rows = await tailSource(orgId, filter, await search.indexedSeq(orgId))(undefined, limit);
     const { from, to } = filter;
     const edges = [from, to].filter((at): at is number => at !== undefined);
     for (const at of edges) {
