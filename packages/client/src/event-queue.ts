@@ -67,7 +67,9 @@ export function createEventQueue(deps: QueueDeps) {
   let sendNowUntil = 0;
   /** The next batch goes without waiting, once (the process is about to exit). */
   let nudged = false;
-  let running: Promise<void> | undefined;
+  /** Set and cleared by the send loop itself, in the same turn as its last check of the queue. */
+  let running = false;
+  let loop: Promise<void> = Promise.resolve();
   let backingOff = false;
   let closed = false;
   let wake: (() => void) | undefined;
@@ -118,10 +120,8 @@ export function createEventQueue(deps: QueueDeps) {
       if (ready()) wake?.();
       return;
     }
-    running = run().finally(() => {
-      running = undefined;
-      settleFlushes();
-    });
+    running = true;
+    loop = run();
   }
 
   function ready(): boolean {
@@ -146,15 +146,20 @@ export function createEventQueue(deps: QueueDeps) {
   }
 
   async function run(): Promise<void> {
-    while (queued.length > 0 && !stop.signal.aborted) {
-      if (!ready()) {
-        await idle();
-        continue;
+    try {
+      while (queued.length > 0 && !stop.signal.aborted) {
+        if (!ready()) {
+          await idle();
+          continue;
+        }
+        nudged = false;
+        inFlight = take();
+        await deliver();
+        admitWaiters();
+        settleFlushes();
       }
-      nudged = false;
-      inFlight = take();
-      await deliver();
-      admitWaiters();
+    } finally {
+      running = false;
       settleFlushes();
     }
   }
@@ -263,7 +268,7 @@ export function createEventQueue(deps: QueueDeps) {
     await Promise.race([drained, pause(timeoutMs, deadline.signal)]);
     if (pending() === 0) return;
     stop.abort();
-    await running;
+    await loop;
     const rest = queued.splice(0);
     for (const item of rest) bytes -= item.bytes;
     queuedBytes = 0;
