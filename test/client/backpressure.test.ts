@@ -24,7 +24,8 @@ describe('@auditum/client: 503 backpressure', () => {
 
   it('waits as long as Retry-After asks before sending the batch again, then it is stored once', async () => {
     const org = await t.createOrg('backpressure');
-    const body = JSON.stringify({ events: Array.from({ length: 1000 }, (_, i) => sampleEvent({ action: `flood ${i}` })) });
+    const events = Array.from({ length: 1000 }, (_, i) => sampleEvent({ action: `flood ${i}` }));
+    const body = JSON.stringify({ events });
     let flooding = true;
     const flood = async () => {
       // Bounded: at most 30 s or 2,000 requests per worker, and it stops once the SDK has been refused.
@@ -45,7 +46,7 @@ describe('@auditum/client: 503 backpressure', () => {
     try {
       const acknowledged = (async () => {
         for (;;) {
-          const ack = await client.recordNow({ type: 'user.login', actor: { id: 'sdk' }, action: 'through backpressure' });
+          const ack = await client.recordNow({ type: 'user.login', actor: { id: 'sdk' }, action: 'backpressure' });
           if (seen.retries.length > 0) return ack;
           // Not refused this time (the queue had just drained): record another until one is.
           if (!flooding) throw new Error('the flood ended before the SDK was refused');

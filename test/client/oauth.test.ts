@@ -9,6 +9,13 @@ import { rawQuery } from '../helpers/test-database.ts';
 
 const event = (action: string) => ({ type: 'user.login', actor: { id: 'u_1' }, action });
 
+interface Fixture {
+  proxy: HttpProxy;
+  client: AuditumClient;
+  clientId: string;
+  orgId: string;
+}
+
 /** What the client asked the server, in order: token requests and event posts with their statuses. */
 const calls = (proxy: HttpProxy) =>
   proxy.requests.map((r) => `${r.path === '/oauth/token' ? 'token' : 'events'} ${r.status ?? '-'}`);
@@ -25,9 +32,10 @@ describe('@auditum/client: OAuth2 client credentials', () => {
     await t.close();
   });
 
-  async function setUp(name: string, refreshMarginMs?: number): Promise<{ proxy: HttpProxy; client: AuditumClient; clientId: string; orgId: string }> {
+  async function setUp(name: string, refreshMarginMs?: number): Promise<Fixture> {
     const org = await t.createOrg(name);
-    const { client: info, secret } = await t.app.services.tokens.createClient(org.id, 'sdk', ['events:write', 'events:read']);
+    const scopes = ['events:write', 'events:read'] as const;
+    const { client: info, secret } = await t.app.services.tokens.createClient(org.id, 'sdk', [...scopes]);
     const proxy = await startHttpProxy(t.url);
     const oauth = { clientId: info.client_id, clientSecret: secret, refreshMarginMs };
     const client = createClient({ url: proxy.url, oauth, exitWarning: false, retry: { baseDelayMs: 10 } });
@@ -35,13 +43,13 @@ describe('@auditum/client: OAuth2 client credentials', () => {
   }
 
   it('fetches a token, reuses it, and fetches a new one before it expires', async () => {
-    // Refreshed 58 s before a 60 s lifetime ends: due 2 s after it was issued.
-    const { proxy, client } = await setUp('refresh', 58_000);
+    // Refreshed 57 s before a 60 s lifetime ends: due 3 s after the client got it (1.5 s of slack each way).
+    const { proxy, client } = await setUp('refresh', 57_000);
     try {
       await client.recordNow(event('first'));
       await client.recordNow(event('second'));
-      const issued = proxy.requests[0]!.at;
-      await waitFor('the token to be due', () => Date.now() > issued + 2100, 5000);
+      const asked = proxy.requests[0]!.at;
+      await waitFor('the token to be due', () => Date.now() > asked + 4500, 6000);
       await client.recordNow(event('third'));
       assert.deepEqual(calls(proxy), ['token 200', 'events 201', 'events 201', 'token 200', 'events 201']);
       const [first, , , , third] = proxy.requests;
@@ -75,7 +83,7 @@ describe('@auditum/client: OAuth2 client credentials', () => {
   });
 
   // Last: it restarts the server.
-  it('a 401 to a token it thought valid: one new token and the request once more (the signing key changed)', async () => {
+  it('a 401 to a token it thought valid: one new token, one more try (the signing key changed)', async () => {
     const { proxy, client } = await setUp('renew');
     try {
       await client.recordNow(event('before'));

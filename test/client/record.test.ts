@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { createClient, type AuditumClient, type ClientOptions } from '@auditum/client';
+import { createClient, type AuditumClient, type AuditumError, type ClientOptions } from '@auditum/client';
 import { eventsOf, ingestRequests, startHttpProxy, type HttpProxy } from '../helpers/http-proxy.ts';
 import { waitFor } from '../helpers/otlp-receiver.ts';
 import { storedIds, UUID_V7, watchClient } from '../helpers/sdk.ts';
 import { startTestApp, type TestApp, type TestOrg } from '../helpers/test-app.ts';
 
+const codesAndActions = (errors: AuditumError[]) => errors.map((e) => [e.code, e.events![0]!.action]);
 const event = (action: string) => ({ type: 'user.login', actor: { id: 'u_1', email: 'ada@example.com' }, action });
 
 /** record(), recordNow(), batching and the bounded queue, through a proxy that watches the requests. */
@@ -65,7 +66,7 @@ describe('@auditum/client: recording', () => {
     assert.equal((await c.events.get('order-7'))!.hash, ack.hash);
   });
 
-  it('an answer lost after the commit: the retry, with the same ids, is a duplicate and nothing is stored twice', async () => {
+  it('an answer lost after the commit: the retry (same ids) is a duplicate, nothing stored twice', async () => {
     await fresh();
     const c = client({ retry: { baseDelayMs: 10 } });
     const seen = watchClient(c);
@@ -79,7 +80,7 @@ describe('@auditum/client: recording', () => {
     assert.deepEqual(await storedIds(t.config, org.id), [ack.id]);
   });
 
-  it("a refused event is reported with the server's code and message and not retried; the rest of its batch is stored", async () => {
+  it("a refused event: reported with the server's code and message, not retried; the rest is stored", async () => {
     await fresh();
     const c = client({ maxWaitMs: 60_000 });
     const seen = watchClient(c);
@@ -106,7 +107,7 @@ describe('@auditum/client: recording', () => {
     assert.equal(ingestRequests(proxy).length, 1);
   });
 
-  it("whenFull 'drop': past maxQueueSize the event is dropped with an error event; the queued ones are sent", async () => {
+  it("whenFull 'drop': past maxQueueSize an event is dropped with an error event; the others are sent", async () => {
     await fresh();
     const c = client({ maxQueueSize: 3, whenFull: 'drop', maxWaitMs: 0 });
     const seen = watchClient(c);
@@ -114,7 +115,7 @@ describe('@auditum/client: recording', () => {
     const queued = await Promise.all(Array.from({ length: 5 }, (_, i) => c.record(event(`d${i}`))));
     assert.deepEqual(queued, [true, true, true, false, false]);
     await waitFor('two drops reported', () => seen.errors.length === 2);
-    assert.deepEqual(seen.errors.map((e) => [e.code, e.events![0]!.action]), [['queue_full', 'd3'], ['queue_full', 'd4']]);
+    assert.deepEqual(codesAndActions(seen.errors), [['queue_full', 'd3'], ['queue_full', 'd4']]);
     proxy.release();
     await c.flush();
     assert.equal((await storedIds(t.config, org.id)).length, 3);
@@ -139,7 +140,8 @@ describe('@auditum/client: recording', () => {
     const c = client({ maxQueueSize: 2, maxBatchSize: 2, whenFull: 'wait', maxWaitMs: 0 });
     proxy.hold();
     const settled: string[] = [];
-    const calls = Array.from({ length: 4 }, (_, i) => c.record(event(`w${i}`)).then((queued) => settled.push(`w${i}:${queued}`)));
+    const record = (i: number) => c.record(event(`w${i}`)).then((queued) => settled.push(`w${i}:${queued}`));
+    const calls = [0, 1, 2, 3].map(record);
     await waitFor('the first two queued', () => settled.length === 2);
     assert.deepEqual(settled, ['w0:true', 'w1:true']);
     assert.equal(c.stats().waiting, 2, 'two callers wait for room');
@@ -159,6 +161,6 @@ describe('@auditum/client: recording', () => {
     await c.close();
     assert.equal(await c.record(event('after close')), false);
     await waitFor('both reported', () => seen.errors.length === 2);
-    assert.deepEqual(seen.errors.map((e) => [e.code, e.events![0]!.action]), [['unsent', 'never answered'], ['closed', 'after close']]);
+    assert.deepEqual(codesAndActions(seen.errors), [['unsent', 'never answered'], ['closed', 'after close']]);
   });
 });

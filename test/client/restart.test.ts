@@ -30,7 +30,9 @@ describe('@auditum/client across a server restart', () => {
     const seen = watchClient(client);
     const total = 3000;
     const producing = (async () => {
-      for (let i = 0; i < total; i++) await client.record({ type: 'user.login', actor: { id: `u${i % 7}` }, action: `r-${i}` });
+      for (let i = 0; i < total; i++) {
+        await client.record({ type: 'user.login', actor: { id: `u${i % 7}` }, action: `r-${i}` });
+      }
     })();
     try {
       await waitFor('some batches acknowledged', () => client.stats().sent >= 500, 30_000);

@@ -40,7 +40,8 @@ export async function startHttpProxy(targetUrl: string): Promise<HttpProxy> {
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const seen: ProxiedRequest = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks), at: Date.now() };
+    const body = Buffer.concat(chunks);
+    const seen: ProxiedRequest = { method: req.method!, path: req.url!, headers: req.headers, body, at: Date.now() };
     requests.push(seen);
     if (held) await held;
     // A client that gave up while its request was held has gone: its request goes no further.
@@ -48,7 +49,13 @@ export async function startHttpProxy(targetUrl: string): Promise<HttpProxy> {
     const lose = loseAnswer?.(seen) ?? false;
     if (lose) loseAnswer = undefined;
     const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
       (answer) => {
         seen.status = answer.statusCode;
         if (lose) {
@@ -103,7 +110,9 @@ export async function startHttpProxy(targetUrl: string): Promise<HttpProxy> {
 }
 
 /** The events of a proxied POST /v1/events body. */
-export const eventsOf = (request: ProxiedRequest): Array<{ id: string; [key: string]: unknown }> => JSON.parse(request.body.toString()).events;
+export const eventsOf = (request: ProxiedRequest): Array<{ id: string; [key: string]: unknown }> =>
+  JSON.parse(request.body.toString()).events;
 
 /** The POST /v1/events requests the proxy has seen. */
-export const ingestRequests = (proxy: HttpProxy) => proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v1/events');
+export const ingestRequests = (proxy: HttpProxy) =>
+  proxy.requests.filter((r) => r.method === 'POST' && r.path === '/v1/events');

@@ -7,9 +7,15 @@ export async function storedIds(target: { dataDir: string; databaseUrl?: string 
   return rows.map((r) => r.id);
 }
 
-/** Every `error` and `retry` event a client emits, as they come. */
-export function watchClient(client: AuditumClient): { errors: AuditumError[]; retries: Array<RetryInfo & { at: number }> } {
-  const seen = { errors: [] as AuditumError[], retries: [] as Array<RetryInfo & { at: number }> };
+/** The `error` and `retry` events of a client, in the order they came. */
+export interface ClientEvents {
+  errors: AuditumError[];
+  retries: Array<RetryInfo & { at: number }>;
+}
+
+/** Collects every `error` and `retry` event a client emits from now on. */
+export function watchClient(client: AuditumClient): ClientEvents {
+  const seen: ClientEvents = { errors: [], retries: [] };
   client.on('error', (error: AuditumError) => seen.errors.push(error));
   client.on('retry', (info: RetryInfo) => seen.retries.push({ ...info, at: Date.now() }));
   return seen;

@@ -50,7 +50,10 @@ export function oauthAuth(options: OauthAuthOptions): Auth {
     try {
       response = await fetch(new URL('/oauth/token', options.url), {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(basic).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(basic).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: form.toString(),
         signal: timeout,
       });

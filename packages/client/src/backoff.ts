@@ -10,14 +10,24 @@ export interface RetryOptions {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { baseDelayMs: 200, maxDelayMs: 30_000, maxAttempts: Infinity, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  baseDelayMs: 200,
+  maxDelayMs: 30_000,
+  maxAttempts: Infinity,
+  maxRetryAfterMs: 60_000,
+};
 
 /**
  * The wait before try `attempt + 1` after `attempt` failed: a random delay in [0, min(max, base * 2^(attempt-1)))
  * (full jitter, so clients that failed together do not come back together), or the server's Retry-After
  * when that is longer.
  */
-export function retryDelay(attempt: number, options: RetryOptions, retryAfterMs?: number, random: () => number = Math.random): number {
+export function retryDelay(
+  attempt: number,
+  options: RetryOptions,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   const bound = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.min(attempt - 1, 30));
   const jittered = Math.floor(random() * bound);
   if (retryAfterMs === undefined) return jittered;

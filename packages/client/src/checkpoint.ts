@@ -27,19 +27,31 @@ export function toPublicKey(input: PublicKeyInput): KeyObject {
 /** Key id: the first 4 bytes of SHA-256(name || 0x0A || 0x01 || the 32-byte public key). */
 export function keyIdOf(name: string, key: KeyObject): Buffer {
   const raw = key.export({ format: 'der', type: 'spki' }).subarray(-32);
-  return createHash('sha256').update(`${name}\n`, 'utf8').update(Uint8Array.of(ED25519)).update(raw).digest().subarray(0, 4);
+  const hash = createHash('sha256').update(`${name}\n`, 'utf8').update(Uint8Array.of(ED25519)).update(raw);
+  return hash.digest().subarray(0, 4);
+}
+
+/** A checkpoint note, read: its checkpoint, the signed body and the signature lines. */
+export interface ParsedNote {
+  checkpoint: Checkpoint;
+  body: string;
+  signatures: string[];
 }
 
 /** A note's checkpoint, or the reason it cannot be read. */
-export function parseCheckpoint(note: string): { checkpoint: Checkpoint; body: string; signatures: string[] } | { error: string } {
+export function parseCheckpoint(note: string): ParsedNote | { error: string } {
   const split = note.indexOf('\n\n');
-  if (split < 0 || !note.endsWith('\n')) return { error: 'the checkpoint is not a signed note (no blank line before its signatures)' };
+  if (split < 0 || !note.endsWith('\n')) {
+    return { error: 'the checkpoint is not a signed note (no blank line before its signatures)' };
+  }
   const body = note.slice(0, split + 1);
   const [origin, size, root] = body.slice(0, -1).split('\n');
   if (!origin || !size || !root) return { error: 'the checkpoint needs an origin, a tree size and a root hash' };
   if (!/^(0|[1-9]\d*)$/.test(size)) return { error: `the checkpoint's tree size "${size}" is not a number` };
   const rootHash = Buffer.from(root, 'base64');
-  if (rootHash.length !== 32 || rootHash.toString('base64') !== root) return { error: "the checkpoint's root is not 32 bytes of base64" };
+  if (rootHash.length !== 32 || rootHash.toString('base64') !== root) {
+    return { error: "the checkpoint's root is not 32 bytes of base64" };
+  }
   const signatures = note.slice(split + 2, -1).split('\n');
   return { checkpoint: { origin, treeSize: Number(size), rootHash }, body, signatures };
 }

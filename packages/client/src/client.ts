@@ -32,7 +32,7 @@ export interface CommonOptions {
   requestTimeoutMs?: number;
   /** How long close() keeps sending before it reports what is left as `unsent`, ms (default 10,000). */
   closeTimeoutMs?: number;
-  /** Warn on stderr when the process exits with unsent events, and send them when the event loop runs dry (default true). */
+  /** Warn on stderr at exit with unsent events; send them when the event loop runs dry (default true). */
   exitWarning?: boolean;
 }
 
@@ -68,7 +68,7 @@ export function createClient(options: ClientOptions): AuditumClient {
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const maxBatchSize = options.maxBatchSize ?? 100;
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > 1000) {
-    throw new TypeError('maxBatchSize must be an integer from 1 to 1000 (the server takes at most 1,000 events a request)');
+    throw new TypeError('maxBatchSize must be an integer from 1 to 1000 (the server takes 1,000 events a request)');
   }
   if (!options.apiKey === !options.oauth) throw new TypeError('createClient needs either apiKey or oauth');
   const auth = options.apiKey
@@ -78,10 +78,11 @@ export function createClient(options: ClientOptions): AuditumClient {
   const transport = createTransport({ url, auth, timeoutMs, retry });
   const emitter = new EventEmitter();
 
-  /** Errors go to 'error' listeners on the next tick (a throwing listener cannot stop the queue), else become a process warning. */
+  /** To 'error' listeners on the next tick (one that throws cannot stop the queue); with none, a process warning. */
   const report = (error: AuditumError) => {
-    if (emitter.listenerCount('error') > 0) process.nextTick(() => emitter.emit('error', error));
-    else process.emitWarning(`auditum client: ${error.message} (${error.events?.length ?? 0} event(s))`, { type: 'AuditumWarning', code: error.code });
+    if (emitter.listenerCount('error') > 0) return process.nextTick(() => emitter.emit('error', error));
+    const message = `auditum client: ${error.message} (${error.events?.length ?? 0} event(s))`;
+    process.emitWarning(message, { type: 'AuditumWarning', code: error.code });
   };
 
   const queue = createEventQueue({
@@ -133,10 +134,7 @@ export function createClient(options: ClientOptions): AuditumClient {
 /** The event as sent: a UUIDv7 id when it has none (so a retried batch is recognised), occurred_at as text. */
 function prepare(event: EventInput): QueuedEvent {
   if (typeof event !== 'object' || event === null) throw new TypeError('an event must be an object');
-  const { occurred_at, id, ...rest } = event;
-  return {
-    ...rest,
-    id: id ?? uuidv7(),
-    ...(occurred_at === undefined ? {} : { occurred_at: occurred_at instanceof Date ? occurred_at.toISOString() : occurred_at }),
-  };
+  const { occurred_at: at, id, ...rest } = event;
+  const occurredAt = at instanceof Date ? at.toISOString() : at;
+  return { ...rest, id: id ?? uuidv7(), ...(occurredAt === undefined ? {} : { occurred_at: occurredAt }) };
 }

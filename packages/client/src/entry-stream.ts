@@ -27,7 +27,12 @@ const STARTS_AFTER = /^streaming entries after seq (\d+)/;
  * restart) is reopened with Last-Event-ID, so the entries in between arrive once each, in seq order.
  * A refusal that another try cannot fix (401, 403, 400) ends the iteration with an AuditumError.
  */
-export function openEntryStream(transport: Transport, filters: EventFilter, options: StreamOptions = {}, onEnd?: () => void): EntryStream {
+export function openEntryStream(
+  transport: Transport,
+  filters: EventFilter,
+  options: StreamOptions = {},
+  onEnd?: () => void,
+): EntryStream {
   const abort = new AbortController();
   let lastSeq = options.afterSeq;
   let reconnectMs = 2000;
@@ -56,7 +61,8 @@ export function openEntryStream(transport: Transport, filters: EventFilter, opti
       }
     } catch (error) {
       if (abort.signal.aborted) return;
-      throw new AuditumError('network_error', `the event stream was cut: ${(error as Error).message}`, { cause: error });
+      const message = `the event stream was cut: ${(error as Error).message}`;
+      throw new AuditumError('network_error', message, { cause: error });
     }
   }
 

@@ -80,7 +80,8 @@ export async function errorFromResponse(response: Response): Promise<AuditumErro
   const status = response.status;
   if (error && typeof error === 'object') {
     const { code, message, details } = error as { code?: unknown; message?: unknown; details?: ErrorDetail[] };
-    return new AuditumError(String(code ?? `http_${status}`), String(message ?? response.statusText), { status, details, retryAfterMs });
+    const text = String(message ?? response.statusText);
+    return new AuditumError(String(code ?? `http_${status}`), text, { status, details, retryAfterMs });
   }
   if (typeof error === 'string') {
     const description = (body as { error_description?: unknown }).error_description;

@@ -94,7 +94,8 @@ export function createEventQueue(deps: QueueDeps) {
     };
     if (closed) return refuse('closed', 'the client is closed');
     if (bytesOf + BODY_OVERHEAD > options.maxBatchBytes) {
-      return refuse('event_too_large', `the event is ${bytesOf} bytes serialized, more than maxBatchBytes (${options.maxBatchBytes})`);
+      const limit = options.maxBatchBytes;
+      return refuse('event_too_large', `the event is ${bytesOf} bytes serialized, more than maxBatchBytes (${limit})`);
     }
     const item: Item = { event, bytes: bytesOf, ordinal: -1, queuedAt: 0, settle };
     if (waiters.length === 0 && fits(item)) {
@@ -102,7 +103,8 @@ export function createEventQueue(deps: QueueDeps) {
       return Promise.resolve(true);
     }
     if (options.whenFull === 'drop') {
-      return refuse('queue_full', `the queue is full (${queued.length + inFlight.length} events, ${bytes} bytes): the event was dropped`);
+      const held = `${queued.length + inFlight.length} events, ${bytes} bytes`;
+      return refuse('queue_full', `the queue is full (${held}): the event was dropped`);
     }
     item.ordinal = nextOrdinal++;
     if (settle) sendNowUntil = Math.max(sendNowUntil, item.ordinal + 1);
@@ -126,7 +128,8 @@ export function createEventQueue(deps: QueueDeps) {
 
   function ready(): boolean {
     if (queued.length === 0) return false;
-    if (closed || queued.length >= options.maxBatchSize || queuedBytes + BODY_OVERHEAD >= options.maxBatchBytes) return true;
+    const full = queued.length >= options.maxBatchSize || queuedBytes + BODY_OVERHEAD >= options.maxBatchBytes;
+    if (closed || full) return true;
     return nudged || awaited() || Date.now() >= queued[0]!.queuedAt + options.maxWaitMs;
   }
 
@@ -168,7 +171,8 @@ export function createEventQueue(deps: QueueDeps) {
   function take(): Item[] {
     let size = BODY_OVERHEAD + queued[0]!.bytes;
     let count = 1;
-    while (count < queued.length && count < options.maxBatchSize && size + queued[count]!.bytes <= options.maxBatchBytes) {
+    const fitsBatch = () => count < options.maxBatchSize && size + queued[count]!.bytes <= options.maxBatchBytes;
+    while (count < queued.length && fitsBatch()) {
       size += queued[count]!.bytes;
       count += 1;
     }
@@ -188,7 +192,8 @@ export function createEventQueue(deps: QueueDeps) {
         settled(inFlight);
         return;
       } catch (caught) {
-        error = caught instanceof AuditumError ? caught : new AuditumError('internal', String(caught), { cause: caught });
+        const unexpected = () => new AuditumError('internal', String(caught), { cause: caught });
+        error = caught instanceof AuditumError ? caught : unexpected();
       }
       if (stop.signal.aborted) return giveUp(inFlight, unsent(inFlight.length, error));
       const refused = refusedIndexes(error, inFlight.length);
@@ -299,7 +304,7 @@ function refusedIndexes(error: AuditumError, size: number): Set<number> | undefi
 }
 
 function unsent(count: number, cause?: AuditumError): AuditumError {
-  const message = `${count} event(s) were not acknowledged before the client closed; any in flight may still have been stored, `
-    + 'and sending them again with the same ids is safe';
+  const message = `${count} event(s) were not acknowledged before the client closed; any in flight may still `
+    + 'have been stored, and sending them again with the same ids is safe';
   return new AuditumError('unsent', message, { cause });
 }

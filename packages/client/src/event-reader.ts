@@ -20,7 +20,8 @@ export function createEventReader(transport: Transport) {
     const { pageSize = 100, ...filter } = options;
     let cursor: string | undefined;
     do {
-      const page = await transport.json<Page>('GET', '/v1/events', { query: { ...filterQuery(filter), limit: pageSize, cursor } });
+      const query = { ...filterQuery(filter), limit: pageSize, cursor };
+      const page = await transport.json<Page>('GET', '/v1/events', { query });
       yield* page.events;
       cursor = page.next_cursor ?? undefined;
     } while (cursor);

@@ -55,7 +55,9 @@ export function createExports(transport: Transport) {
     }
 
     async function* entries(): AsyncGenerator<Entry> {
-      if (view.format !== 'jsonl') throw new AuditumError('invalid_use', `entries() reads JSONL exports; this one is ${view.format}`);
+      if (view.format !== 'jsonl') {
+        throw new AuditumError('invalid_use', `entries() reads JSONL exports; this one is ${view.format}`);
+      }
       let rest = '';
       for await (const chunk of textChunks(await download())) {
         const lines = (rest + chunk).split('\n');
@@ -72,9 +74,12 @@ export function createExports(transport: Transport) {
         options.onProgress?.(view);
         if (view.status === 'completed') return view;
         if (FINISHED_BADLY.has(view.status)) {
-          throw new AuditumError(`export_${view.status}`, `export ${view.id} is ${view.status}${view.error ? `: ${view.error}` : ''}`);
+          const why = view.error ? `: ${view.error}` : '';
+          throw new AuditumError(`export_${view.status}`, `export ${view.id} is ${view.status}${why}`);
         }
-        if (Date.now() >= until) throw new AuditumError('timeout', `export ${view.id} still ${view.status} after ${options.timeoutMs} ms`);
+        if (Date.now() >= until) {
+          throw new AuditumError('timeout', `export ${view.id} still ${view.status} after ${options.timeoutMs} ms`);
+        }
         await pause(options.intervalMs ?? 500);
       }
     }

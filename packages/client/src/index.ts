@@ -10,7 +10,13 @@ export type { OauthSettings } from './auth.ts';
 export type { EntryStream, StreamOptions } from './entry-stream.ts';
 export type { ListOptions } from './event-reader.ts';
 export type { CreateExportOptions, ExportHandle, WaitOptions } from './exports.ts';
-export { verifyChain, type ChainProblem, type VerifyChainOptions, type VerifyChainResult, type VerifiedCheckpoint } from './verify-chain.ts';
+export {
+  verifyChain,
+  type ChainProblem,
+  type VerifyChainOptions,
+  type VerifyChainResult,
+  type VerifiedCheckpoint,
+} from './verify-chain.ts';
 export { entryHash, GENESIS_HASH } from './hash-chain.ts';
 export type { PublicKeyInput } from './checkpoint.ts';
 export type * from './types.ts';

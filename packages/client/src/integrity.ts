@@ -1,6 +1,8 @@
 import type { Transport } from './transport.ts';
 import type { CheckpointView, ServerVerifyReport, SigningKeyView } from './types.ts';
 
+type CheckpointList = { latest: CheckpointView | null; history: CheckpointView[] };
+
 /** The server's integrity endpoints: its own chain check, signed checkpoints and their public keys. */
 export function createIntegrity(transport: Transport) {
   return {
@@ -8,7 +10,7 @@ export function createIntegrity(transport: Transport) {
     verify: () => transport.json<ServerVerifyReport>('GET', '/v1/integrity/verify'),
     /** GET /v1/integrity/checkpoints: the latest signed checkpoint (null before the first) and earlier ones. */
     checkpoints: (limit?: number) =>
-      transport.json<{ latest: CheckpointView | null; history: CheckpointView[] }>('GET', '/v1/integrity/checkpoints', { query: { limit } }),
+      transport.json<CheckpointList>('GET', '/v1/integrity/checkpoints', { query: { limit } }),
     /** POST /v1/integrity/checkpoints (scope admin): a checkpoint at the current head. */
     createCheckpoint: () => transport.json<CheckpointView>('POST', '/v1/integrity/checkpoints', { json: {} }),
     /** GET /v1/integrity/keys: every checkpoint signing key, with its PEM and C2SP verifier key. */

@@ -33,7 +33,8 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
   let data: string[] = [];
   for await (const line of lines(textChunks(body))) {
     if (line === '') {
-      if (data.length > 0 || message.retry !== undefined) yield { ...message, ...(data.length > 0 ? { data: data.join('\n') } : {}) };
+      if (data.length > 0) yield { ...message, data: data.join('\n') };
+      else if (message.retry !== undefined) yield { retry: message.retry };
       message = {};
       data = [];
     } else if (line.startsWith(':')) {

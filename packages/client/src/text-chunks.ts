@@ -1,4 +1,4 @@
-/** A byte stream's text, decoded as UTF-8 chunk by chunk; stopping early cancels the stream (closing its connection). */
+/** A byte stream's text, decoded as UTF-8 chunk by chunk; stopping early cancels the stream (and its connection). */
 export async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const reader = body.getReader();
   const decoder = new TextDecoder('utf-8');

@@ -35,7 +35,7 @@ export function buildUrl(base: string, path: string, query: Record<string, Query
 export function createTransport(deps: { url: string; auth: Auth; timeoutMs: number; retry?: RetryOptions }) {
   const retry = deps.retry ?? DEFAULT_RETRY;
 
-  async function attempt(method: string, path: string, options: RequestOptions, authorization: string): Promise<Response> {
+  async function attempt(method: string, path: string, options: RequestOptions, authorization: string) {
     const limit = options.timeoutMs === undefined ? deps.timeoutMs : options.timeoutMs;
     const timeout = limit === null ? undefined : AbortSignal.timeout(limit);
     const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
@@ -49,7 +49,9 @@ export function createTransport(deps: { url: string; auth: Auth; timeoutMs: numb
         signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
       });
     } catch (error) {
-      if (timeout?.aborted) throw new AuditumError('timeout', `${method} ${path}: no answer within ${limit} ms`, { cause: error });
+      if (timeout?.aborted) {
+        throw new AuditumError('timeout', `${method} ${path}: no answer within ${limit} ms`, { cause: error });
+      }
       if (options.signal?.aborted) throw new AuditumError('aborted', `${method} ${path} was aborted`, { cause: error });
       const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
       throw new AuditumError('network_error', `${method} ${path}: ${reason}`, { cause: error });
