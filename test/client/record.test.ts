@@ -164,3 +164,24 @@ describe('@auditum/client: recording', () => {
     assert.deepEqual(codesAndActions(seen.errors), [['unsent', 'never answered'], ['closed', 'after close']]);
   });
 });
+
+describe('@auditum/client: a batch larger than the server takes', () => {
+  it('is sent again in halves after a 413, until each fits; every event stored once, in order', async () => {
+    const t = await startTestApp({ bodyLimit: 4096 });
+    const proxy = await startHttpProxy(t.url);
+    const c = createClient({ url: proxy.url, apiKey: t.org.key, exitWarning: false, maxWaitMs: 60_000 });
+    try {
+      for (let i = 0; i < 10; i++) void c.record({ ...event(`h${i}`), metadata: { pad: 'x'.repeat(500) } });
+      await c.flush();
+      // About 5.5 kB in one request, 2.7 kB in each half.
+      const tries = ingestRequests(proxy).map((r) => [r.status, eventsOf(r).length]);
+      assert.deepEqual(tries, [[413, 10], [201, 5], [201, 5]]);
+      const stored = await Promise.all((await storedIds(t.config, t.org.id)).map((id) => c.events.get(id)));
+      assert.deepEqual(stored.map((e) => e!.action), Array.from({ length: 10 }, (_, i) => `h${i}`));
+    } finally {
+      await c.close();
+      await proxy.close();
+      await t.close();
+    }
+  });
+});

@@ -53,7 +53,8 @@ const BODY_OVERHEAD = 16;
  * The client's outbox: events queue in memory (bounded in entries and bytes, in flight included) and
  * go in batches, one request at a time so the chain keeps their order: when a batch is full, when the
  * oldest has waited maxWaitMs, or at once for flush(), recordNow() and close(). A failed batch is sent
- * again, with the same ids, after a backoff; a 400 naming some of its events drops those and sends the rest.
+ * again, with the same ids, after a backoff; a 400 naming some of its events drops those and sends the rest,
+ * and a 413 (too large for the server) sends it in halves.
  */
 export function createEventQueue(deps: QueueDeps) {
   const { options } = deps;
@@ -84,7 +85,6 @@ export function createEventQueue(deps: QueueDeps) {
 
   /** Queues `event`; true once it is queued, false when it was refused (reported, or recordNow's rejection). */
   function add(event: QueuedEvent, settle?: Settle): Promise<boolean> {
-    const bytesOf = Buffer.byteLength(JSON.stringify(event)) + 1;
     const refuse = (code: string, message: string) => {
       const error = new AuditumError(code, message, { events: [event] });
       if (settle) settle.reject(error);
@@ -93,6 +93,12 @@ export function createEventQueue(deps: QueueDeps) {
       return Promise.resolve(false);
     };
     if (closed) return refuse('closed', 'the client is closed');
+    let bytesOf: number;
+    try {
+      bytesOf = Buffer.byteLength(JSON.stringify(event)) + 1;
+    } catch (error) {
+      return refuse('invalid_event', `the event cannot be sent as JSON: ${(error as Error).message}`);
+    }
     if (bytesOf + BODY_OVERHEAD > options.maxBatchBytes) {
       const limit = options.maxBatchBytes;
       return refuse('event_too_large', `the event is ${bytesOf} bytes serialized, more than maxBatchBytes (${limit})`);
@@ -196,6 +202,14 @@ export function createEventQueue(deps: QueueDeps) {
         error = caught instanceof AuditumError ? caught : unexpected();
       }
       if (stop.signal.aborted) return giveUp(inFlight, unsent(inFlight.length, error));
+      if (error.status === 413 && inFlight.length > 1) {
+        // Too big for the server's body limit: the second half goes back to the front of the queue.
+        const back = inFlight.splice(Math.ceil(inFlight.length / 2));
+        queued.unshift(...back);
+        for (const item of back) queuedBytes += item.bytes;
+        attempt = 0;
+        continue;
+      }
       const refused = refusedIndexes(error, inFlight.length);
       if (refused) {
         giveUp(inFlight.filter((_, i) => refused.has(i)), error);
