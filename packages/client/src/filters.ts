@@ -1,7 +1,7 @@
 import type { QueryValue } from './transport.ts';
 import type { EventFilter } from './types.ts';
 
-/** The filter as query parameters (or a JSON body's members): Dates as RFC 3339, absent members left out. */
+/** The filter as query parameters: repeatable ones as arrays, Dates kept for the URL builder, absent members left out. */
 export function filterQuery(filter: EventFilter): Record<string, QueryValue> {
   const out: Record<string, QueryValue> = {};
   for (const [name, value] of Object.entries(filter)) if (value !== undefined) out[name] = value as QueryValue;
