@@ -48,6 +48,8 @@ describe('Settings, OTEL drawer, invitations and the embedded page in Chromium',
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in once the page has gone on to `path`: a navigation before that would lose the sign-in.
+    await page.waitForURL((url) => url.pathname === path.split('?')[0]);
     return page;
   }
 
