@@ -8,7 +8,11 @@ interface Command {
 const FILTERS = '[--type T]... [--result R]... [--actor A] [--project P] [--ip IP] [--q TEXT]';
 
 const COMMANDS: Command[] = [
-  { words: 'serve', synopsis: 'serve [--port N] [--host H] [--data-dir DIR] [--database-url URL]', about: ['run the server (what npm start runs)'] },
+  {
+    words: 'serve',
+    synopsis: 'serve [--port N] [--host H] [--data-dir DIR] [--database-url URL]',
+    about: ['run the server (what npm start runs)'],
+  },
   { words: 'migrate', synopsis: 'migrate', about: ['apply pending database migrations and exit'] },
   { words: 'org create', synopsis: 'org create SLUG [--name NAME]', about: ['create an organization'] },
   {

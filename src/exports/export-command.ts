@@ -10,7 +10,7 @@ import { AppError, ValidationError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startJobRunner } from '../jobs/job-runner.ts';
 import type { Services } from '../main.ts';
-import { filterQueryOf, type FilterFlags } from '../query/tail-command.ts';
+import type { FilterFlags } from '../query/tail-command.ts';
 import { EXPORT_JOB_KIND, exportFailedHook } from './export-job.ts';
 import { createExportBodySchema } from './export.schemas.ts';
 
@@ -39,9 +39,10 @@ export async function runExport(
   progress?: NodeJS.WriteStream,
 ): Promise<string> {
   if (!flags.out) throw new ValidationError('--out FILE is required: where the export is written');
-  const { type, result, actor: who, project, ip, q, range } = filterQueryOf(flags);
+  const { type, result, actor: who, project, ip, q, range, format, order } = flags;
   const name = flags.name ?? `auditum export ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-  const parsed = createExportBodySchema.safeParse({ type, result, actor: who, project, ip, q, range, name, format: flags.format, order: flags.order });
+  // The export body's schema includes the filters of GET /v1/events: one parse, named by flag.
+  const parsed = createExportBodySchema.safeParse({ type, result, actor: who, project, ip, q, range, name, format, order });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ValidationError(`--${String(issue.path[0] ?? 'format')}: ${issue.message}`);
@@ -66,7 +67,10 @@ export async function runExport(
       current = await s.exports.get(orgId, view.id);
     }
     progress?.write('\n');
-    if (current.status !== 'completed') throw new AppError(409, 'export_failed', `the export ${current.status}${current.error ? `: ${current.error}` : ''}`);
+    if (current.status !== 'completed') {
+      const reason = current.error ? `: ${current.error}` : '';
+      throw new AppError(409, 'export_failed', `the export ${current.status}${reason}`);
+    }
     const file = await s.exports.download(orgId, view.id, actor);
     await pipeline(file.stream, fs.createWriteStream(flags.out));
     return `wrote ${current.rows_written} entries (${file.size} bytes, ${current.order} order) to ${flags.out}`;

@@ -19,7 +19,9 @@ export const SECURITY_SCHEMES = {
   },
   session: { type: 'apiKey', in: 'cookie', name: 'auditum_session', description: 'browser session (sign in at POST /v1/auth/login)' },
   csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: 'with a session, on every request that changes state' },
-  apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'an API key, where a route takes it in this header (OTLP ingest)' },
+  apiKeyHeader: {
+    type: 'apiKey', in: 'header', name: 'x-api-key', description: 'an API key, where a route takes it in this header (OTLP ingest)',
+  },
 } as const;
 
 /** The machine credential scope that grants a permission; undefined for what only an owner's session may do. */

@@ -77,7 +77,9 @@ function nanos(value: unknown): string | undefined {
   return typeof text === 'string' && /^\d+$/.test(text) && BigInt(text) > 0n ? text : undefined;
 }
 
-const hexId = (value: unknown) => (typeof value === 'string' && /^[0-9a-f]+$/i.test(value) && !/^0+$/.test(value) ? value.toLowerCase() : undefined);
+/** A trace or span id as lowercase hex; undefined when absent or all zeros (OTLP's "no id"). */
+const hexId = (value: unknown) =>
+  typeof value === 'string' && /^[0-9a-f]+$/i.test(value) && !/^0+$/.test(value) ? value.toLowerCase() : undefined;
 
 /** An OTLP AnyValue (its one set member) as plain JSON. */
 export function anyValue(value: any): Flat {

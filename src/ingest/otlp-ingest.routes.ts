@@ -44,7 +44,9 @@ export function otlpIngestRoutes(app: App, deps: { ingest: GroupCommit; auth: Au
     scope.addHook('preParsing', async (request, _reply, payload) => {
       const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
       if (encoding === 'identity') return payload;
-      if (encoding !== 'gzip') throw new AppError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported; send gzip or none`);
+      if (encoding !== 'gzip') {
+        throw new AppError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported; send gzip or none`);
+      }
       return gunzipped(payload);
     });
     // Errors keep their status and Retry-After; the body becomes OTLP's Status.
@@ -107,7 +109,8 @@ function eventsOf(body: unknown): EventInput[] {
   if (problems.length === 0) return events;
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  throw new ValidationError(`log record ${first.path}${first.field ? ` ${first.field}` : ''} ${first.message}${more}; nothing was stored`, problems);
+  const where = `${first.path}${first.field ? ` ${first.field}` : ''}`;
+  throw new ValidationError(`log record ${where} ${first.message}${more}; nothing was stored`, problems);
 }
 
 /**
