@@ -8,6 +8,8 @@ import { APPEND_CHANNEL } from './events/event-store.ts';
 import { startSearchIndexing } from './events/search-indexing.ts';
 import { createExportJobHandler, EXPORT_JOB_KIND, exportFailedHook } from './exports/export-job.ts';
 import { exportSweepTask } from './exports/export-sweep.ts';
+import { createErasureJobHandler, erasureFailedHook } from './erasure/erasure-job.ts';
+import { ERASURE_JOB_KIND } from './erasure/erasure.service.ts';
 import { checkpointTask, startCheckpointTrigger } from './integrity/checkpoint-schedule.ts';
 import { startJobRunner, type JobHandler } from './jobs/job-runner.ts';
 import { createOtelDeliveryWorker } from './otel/otel-delivery-worker.ts';
@@ -65,6 +67,10 @@ export function startBackgroundWork(deps: {
   const jobHandlers: Record<string, JobHandler> = {
     [WEBHOOK_JOB]: services.alertWebhook.handler({ baseUrl: deps.baseUrl, timeoutMs: config.alertWebhookTimeoutMs }),
     [EXPORT_JOB_KIND]: exportJobHandler(services, config, logger),
+    [ERASURE_JOB_KIND]: createErasureJobHandler({
+      database, repo: services.erasureRepo, store: services.store, exports: services.exports, alerts: services.alertRepo,
+      retention: services.retention, selfAudit: services.selfAudit, logger,
+    }),
   };
   const orgIds = services.orgs.ids;
   const scheduled: ScheduledTask[] = [
@@ -97,7 +103,7 @@ export function startBackgroundWork(deps: {
       // As long as a task lease: a dead server's job is taken over as soon as its organizations' work is.
       leaseMs: config.workLeaseMs,
       handlers: jobHandlers,
-      onFailed: { [EXPORT_JOB_KIND]: exportFailedHook(services.exportRepo) },
+      onFailed: { [EXPORT_JOB_KIND]: exportFailedHook(services.exportRepo), [ERASURE_JOB_KIND]: erasureFailedHook(services.erasureRepo) },
       logger,
       retryBaseMs: config.jobRetryBaseMs,
     }),

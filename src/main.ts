@@ -61,6 +61,9 @@ import { createExportFiles } from './exports/export-files.ts';
 import { createExportRepo } from './exports/export.repo.ts';
 import { exportRoutes } from './exports/export.routes.ts';
 import { createExportService } from './exports/export.service.ts';
+import { createErasureRepo } from './erasure/erasure.repo.ts';
+import { erasureRoutes } from './erasure/erasure.routes.ts';
+import { createErasureService, subjectKeyFrom } from './erasure/erasure.service.ts';
 
 /** Sign-in limits (see login-limits.ts): the account-wide backoff, and how long a device or IP stays known. */
 const LOGIN_BACKOFF_BASE_MS = 250;
@@ -148,6 +151,10 @@ export async function createServices(database: Database, config: Config) {
   const exportFiles = createExportFiles(config.dataDir);
   const exports = createExportService({ db: database.db, repo: exportRepo, jobs, store, files: exportFiles, selfAudit });
   const histogram = createHistogram({ database, query, store });
+  const erasureRepo = createErasureRepo(database);
+  const erasures = createErasureService({
+    database, repo: erasureRepo, store, jobs, retention, selfAudit, subjectKey: subjectKeyFrom(signingKey),
+  });
   const workRepo = createWorkRepo(database);
   const cluster = createClusterStatus({
     repo: workRepo,
@@ -164,7 +171,7 @@ export async function createServices(database: Database, config: Config) {
     workRepo, cluster,
     database, outbound, otlpClient, jobs, exportRepo, exportFiles, exports, alertRepo, alerts, alertWebhook, store, ingest,
     indexer, query, histogram, orgs, apiKeys, integrity, selfAudit, retention, keys, checkpoints, users, sessions,
-    invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport, keyring,
+    invites, tokens, setup, otelRepo, otlpSender, otelHooks, otelExport, keyring, erasureRepo, erasures,
   };
 }
 
@@ -242,10 +249,11 @@ export async function startApp(config: Config, logger: FastifyBaseLogger = creat
   });
   membersRoutes(app, { db: database.db, auth, users: services.users, sessions: services.sessions, invites: services.invites, selfAudit: services.selfAudit, inviteUrl: (t) => link(`/invite?token=${t}`), logInviteLinks: config.logInviteLinks });
   credentialsRoutes(app, { db: database.db, auth, apiKeys: services.apiKeys, tokens: services.tokens, selfAudit: services.selfAudit, embedUrl: (t) => link(`/embed?token=${t}`) });
-  settingsRoutes(app, { db: database.db, auth, orgs: services.orgs, selfAudit: services.selfAudit });
+  settingsRoutes(app, { db: database.db, auth, orgs: services.orgs, store: services.store, selfAudit: services.selfAudit });
   otelExportRoutes(app, { otelExport: services.otelExport, auth });
   alertRoutes(app, { alerts: services.alerts, webhook: services.alertWebhook, auth });
   exportRoutes(app, { exports: services.exports, auth });
+  erasureRoutes(app, { erasures: services.erasures, auth });
   const readiness: Readiness = { accepting: false };
   clusterRoutes(app, { db: database.db, auth, status: services.cluster, readiness });
 

@@ -255,7 +255,22 @@ export function createAlertRepo(database: Database) {
     await on(tx).insertInto('alert_webhooks').values(row).onConflict((oc) => oc.column('org_id').doUpdateSet(rest)).execute();
   }
 
+  /**
+   * Erasure: alerts grouped by `value` (an actor or IP) show `marker` instead, and the windows
+   * counting that group are dropped. Returns how many alerts changed.
+   */
+  async function eraseGroupValue(orgId: string, value: string, marker: string, tx?: Executor): Promise<number> {
+    const changed = await on(tx).updateTable('alerts').set({ group_value: marker }).where('org_id', '=', orgId)
+      .where('group_value', '=', value).executeTakeFirst();
+    const windows = await on(tx).selectFrom('alert_windows').select(['rule_id', 'group_key']).where('org_id', '=', orgId).execute();
+    for (const w of windows.filter((row) => row.group_key.slice(row.group_key.indexOf(':') + 1) === value)) {
+      await on(tx).deleteFrom('alert_windows').where('rule_id', '=', w.rule_id).where('group_key', '=', w.group_key).execute();
+    }
+    return Number(changed.numUpdatedRows);
+  }
+
   return {
+    eraseGroupValue,
     rules, rule, insertRule, updateRule, deleteRule, state, seedDefaults, windows, commitBatch,
     alerts, openCount, openAlertsOfRule, alert, acknowledge, undispatched, markDispatched, webhookAlerts, webhook, saveWebhook,
   };

@@ -33,6 +33,7 @@ const TABLES: ReadonlyArray<{ name: string; key: readonly string[] }> = [
   { name: 'jobs', key: ['id'] },
   { name: 'exports', key: ['id'] },
   { name: 'work_schedules', key: ['name'] },
+  { name: 'erasures', key: ['id'] },
 ];
 
 /**
@@ -41,7 +42,7 @@ const TABLES: ReadonlyArray<{ name: string; key: readonly string[] }> = [
  */
 const NOT_COPIED = new Set(['key_material', 'search_docs', 'search_state', 'work_servers', 'work_leases']);
 
-/** Rows per statement: a batch of the widest table (events, 31 columns) stays far below PostgreSQL's 65535 parameters. */
+/** Rows per statement: a batch of the widest table (events, 33 columns) stays far below PostgreSQL's 65535 parameters. */
 const BATCH_ROWS = 500;
 
 export interface CopyProgress {

@@ -115,6 +115,9 @@ function openHandle(dataDir: string, file: string, sync: DatabaseOptions['sync']
     handle.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
+    // What is deleted or overwritten is zeroed where that costs no extra writes, so no stale copy of a
+    // row stays in a page's free space (erasure, README); an erasure zeroes the rest (eraseOverwritten).
+    handle.pragma('secure_delete = FAST');
     handle.pragma('cache_size = -16384');
     handle.pragma('temp_store = MEMORY');
     return handle;

@@ -79,4 +79,10 @@ export interface DialectAdapter {
    * left in free space: for rewriting values that were stored in clear.
    */
   eraseOverwritten(db: Kysely<any>, on: boolean): Promise<void>;
+  /**
+   * Removes earlier versions of overwritten rows from the engine's own log files where it keeps
+   * them beside the database (SQLite: its write-ahead log, emptied by a checkpoint). Nothing on
+   * PostgreSQL: replaced rows are dead tuples no query reads, reclaimed by (auto)vacuum.
+   */
+  truncateLog(db: Kysely<any>): Promise<void>;
 }

@@ -10,7 +10,10 @@ export interface EventColumn {
 
 const col = (name: keyof EventsTable, type: EventColumn['type'], notNull = false): EventColumn => ({ name, type, notNull });
 
-/** Every column of the events table but the key `pk`, which each adapter declares with its own key layout. */
+/**
+ * The events table's columns as migration 0001 creates them, but the key `pk`, which each adapter
+ * declares with its own key layout; 0017 adds `hash_version` and `personal`.
+ */
 export const EVENT_COLUMNS: readonly EventColumn[] = [
   col('org_id', 'text', true),
   col('id', 'text', true),

@@ -16,6 +16,7 @@ import * as m0013 from './migrations/0013-filter-indexes.ts';
 import * as m0014 from './migrations/0014-alert-incidents.ts';
 import * as m0015 from './migrations/0015-export-order.ts';
 import * as m0016 from './migrations/0016-event-counts.ts';
+import * as m0017 from './migrations/0017-erasure.ts';
 
 /** What a migration may need besides the database: where the data directory (and its key files) is. */
 export interface MigrationContext {
@@ -42,6 +43,7 @@ const migrations: Record<string, MigrationModule> = {
   '0014-alert-incidents': m0014,
   '0015-export-order': m0015,
   '0016-event-counts': m0016,
+  '0017-erasure': m0017,
 };
 
 function provider(adapter: DialectAdapter, context: MigrationContext): MigrationProvider {

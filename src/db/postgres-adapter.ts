@@ -129,4 +129,6 @@ export const postgresAdapter: DialectAdapter = {
   async eraseOverwritten() {
     // An UPDATE writes a new row version; VACUUM reclaims the old one (erasure runs it explicitly).
   },
+
+  async truncateLog() {},
 };

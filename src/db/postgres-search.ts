@@ -84,6 +84,13 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
         });
       }
     },
+    async replace(orgId, docs) {
+      for (const d of docs) {
+        await db.updateTable('search_docs').set({ doc: d.doc }).where('org_id', '=', orgId).where('pk', '=', d.pk).execute();
+      }
+    },
+    // Replaced rows are dead tuples until (auto)vacuum reclaims them; no query can read them.
+    async scrub() {},
     counts: (orgId, query) => readCounts(db, orgId, query),
     // The index shares the database's pool, which the database closes.
     async close() {},

@@ -68,6 +68,14 @@ export interface SearchIndex {
    * never indexed are not counted off.
    */
   remove(orgId: string, removed: RemovedEntry[]): Promise<void>;
+  /**
+   * Replaces the documents and filter columns of entries already indexed (an erasure rewrote
+   * them), removing what they held from the index; entries not indexed yet are left to the indexer.
+   * Counts are unchanged: an erasure changes no type, category or result.
+   */
+  replace(orgId: string, docs: SearchDoc[]): Promise<void>;
+  /** Removes from the index's files what replaced and removed documents left behind (a write-ahead log). */
+  scrub(): Promise<void>;
   /** The indexed entries' counts per unit and result (event-counts.ts), for a filter `countable` accepts. */
   counts(orgId: string, query: CountQuery): Promise<CountCell[]>;
   close(): Promise<void>;

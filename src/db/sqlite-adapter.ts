@@ -44,6 +44,10 @@ export const sqliteAdapter: DialectAdapter = {
   },
 
   async eraseOverwritten(db, on) {
-    await sql.raw(`PRAGMA secure_delete = ${on ? 'ON' : 'OFF'}`).execute(db);
+    await sql.raw(`PRAGMA secure_delete = ${on ? 'ON' : 'FAST'}`).execute(db);
+  },
+
+  async truncateLog(db) {
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
   },
 };

@@ -89,6 +89,8 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
+  // What merges and deletes free is zeroed where that costs no extra writes; an erasure zeroes all of it.
+  handle.pragma('secure_delete = FAST');
   // The indexer's batches write many pages at once: fewer, larger checkpoints.
   handle.pragma('wal_autocheckpoint = 10000');
   handle.exec('CREATE TABLE IF NOT EXISTS search_meta (version INTEGER NOT NULL)');
@@ -131,6 +133,8 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     const name = `events_fts_${n}`;
     handle.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ${name}
       USING fts5(doc, content='', contentless_delete=1, tokenize='trigram case_sensitive 1')`);
+    // A delete takes the document's terms out of the index at once, not at a later merge (erasure).
+    handle.prepare(`INSERT INTO ${name}(${name}, rank) VALUES ('secure-delete', 1)`).run();
     const table: OrgTable = {
       n,
       candidates: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`),
@@ -180,6 +184,16 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     const gone = removed.map(({ pk }) => s.removeFilters.get(pk)).filter((row): row is CountedEntry => row !== undefined);
     for (const row of countRows(gone, -1)) s.addCount.run({ org_id: table.n, ...row });
   });
+  const replace = handle.transaction((orgId: string, docs: SearchDoc[]) => {
+    const table = tableFor(orgId, false);
+    if (!table) return;
+    for (const d of docs) {
+      if (s.hasFilters.get(d.pk) === undefined) continue;
+      table.remove.run(d.pk);
+      table.insert.run(d.pk, d.doc);
+      s.addFilters.run({ pk: d.pk, ...d.fields, org_id: table.n });
+    }
+  });
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: handle }) });
 
   return {
@@ -205,6 +219,18 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     },
     async remove(orgId, removed) {
       remove.immediate(orgId, removed);
+    },
+    async replace(orgId, docs) {
+      if (docs.length === 0) return;
+      handle.pragma('secure_delete = ON');
+      try {
+        replace.immediate(orgId, docs);
+      } finally {
+        handle.pragma('secure_delete = FAST');
+      }
+    },
+    async scrub() {
+      handle.pragma('wal_checkpoint(TRUNCATE)');
     },
     async counts(orgId, query) {
       const n = tableFor(orgId, false)?.n;

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /** Table types shared by the query builder; each table is owned by one module's repo. */
 export interface OrgsTable {
   id: string;
@@ -51,12 +52,18 @@ export interface EventsTable {
   received_at: number;
   prev_hash: string;
   hash: string;
+  /** 1, or 2: personal fields committed by salted hashes (0017). */
+  hash_version: Generated<number>;
+  /** Version 2: JSON of the entry's `personal` (each personal field's salt, or its commitment once erased). */
+  personal: string | null;
 }
 
 export interface ChainHeadsTable {
   org_id: string;
   last_seq: number;
   last_hash: string;
+  /** JSON array of the organization's own personal field paths (settings), which new entries commit to. */
+  personal_fields: Generated<string>;
 }
 
 export type Role = 'owner' | 'admin' | 'member';

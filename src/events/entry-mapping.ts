@@ -2,6 +2,8 @@ import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable } from '../db/tables.ts';
 import { categoryFor } from './catalogue.ts';
 import type { Entry, EventInput } from './event.schemas.ts';
+import { HASH_VERSION } from './hash-chain.ts';
+import { FIXED_PERSONAL_PATHS, saltPersonal, type Personal } from './personal-fields.ts';
 
 export type EventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;
@@ -14,12 +16,23 @@ export interface Placement {
   seq: number;
   prevHash: string;
   receivedAt: number;
+  /** The organization's own personal field paths (settings), committed to besides the fixed ones. */
+  personalFields?: readonly string[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Builds the stored entry (without hash) from validated input and its place in the chain. */
+/**
+ * Builds the stored entry (without hash) from validated input and its place in the chain, under the
+ * current hash version: each personal field it holds gets a fresh salt.
+ */
 export function buildEntry(input: EventInput, at: Placement): Omit<Entry, 'hash'> {
+  const entry = buildFields(input, at);
+  const paths = at.personalFields?.length ? [...FIXED_PERSONAL_PATHS, ...at.personalFields] : FIXED_PERSONAL_PATHS;
+  return { ...entry, hash_version: HASH_VERSION, personal: saltPersonal(entry, paths) };
+}
+
+function buildFields(input: EventInput, at: Placement): Omit<Entry, 'hash'> {
   const actor: Entry['actor'] = { id: input.actor.id, type: input.actor.type };
   if (input.actor.email !== undefined) actor.email = input.actor.email;
   if (input.actor.name !== undefined) actor.name = input.actor.name;
@@ -91,6 +104,8 @@ export function entryToRow(entry: Entry): UnkeyedEventRow {
     received_at: Date.parse(entry.received_at),
     prev_hash: entry.prev_hash,
     hash: entry.hash,
+    hash_version: entry.hash_version ?? 1,
+    personal: entry.personal ? JSON.stringify(entry.personal) : null,
   };
 }
 
@@ -138,6 +153,7 @@ export function rowToEntry(row: EventRow): Entry {
     occurred_at: iso(row.occurred_at),
     received_at: iso(row.received_at),
     prev_hash: row.prev_hash,
+    ...(row.hash_version === HASH_VERSION ? { hash_version: HASH_VERSION, personal: JSON.parse(row.personal ?? '{}') as Personal } : {}),
     hash: row.hash,
   };
 }

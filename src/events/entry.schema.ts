@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const RESULTS = ['success', 'failed', 'denied', 'warning', 'approved', 'allowed'] as const;
 export const ACTOR_TYPES = ['user', 'api_key', 'oauth2_client', 'system'] as const;
 
-/** The stored entry as the API returns it; the hash covers every field but `hash`. */
+/** The stored entry as the API returns it; the hash covers every field but `hash` (and `personal`, by commitments). */
 export const entrySchema = z.object({
   id: z.string(),
   org_id: z.string(),
@@ -40,6 +40,17 @@ export const entrySchema = z.object({
   occurred_at: z.string(),
   received_at: z.string(),
   prev_hash: z.string(),
+  hash_version: z.literal(2).optional().describe('absent: version 1 (README, Hash chain specification)'),
+  personal: z
+    .record(
+      z.string(),
+      z.union([
+        z.strictObject({ salt: z.string().describe('hex of the random salt of a field that holds its value') }),
+        z.strictObject({ commitment: z.string().describe('hex SHA-256 commitment of an erased field') }),
+      ]),
+    )
+    .optional()
+    .describe('version 2: each personal field by its path, with its salt, or its commitment once erased'),
   hash: z.string(),
 });
 

@@ -30,9 +30,11 @@ export function createEventStore(database: Database) {
   const { db, adapter } = database;
 
   /** The chain head, created at seq 0 on first use, under a row lock where the engine needs one. */
-  async function lockHead(trx: Executor, orgId: string): Promise<{ last_seq: number; last_hash: string }> {
+  async function lockHead(trx: Executor, orgId: string): Promise<{ last_seq: number; last_hash: string; personal_fields: string }> {
     const read = () =>
-      adapter.forUpdate(trx.selectFrom('chain_heads').select(['last_seq', 'last_hash']).where('org_id', '=', orgId)).executeTakeFirst();
+      adapter
+        .forUpdate(trx.selectFrom('chain_heads').select(['last_seq', 'last_hash', 'personal_fields']).where('org_id', '=', orgId))
+        .executeTakeFirst();
     const found = await read();
     if (found) return found;
     await trx
@@ -79,6 +81,7 @@ export function createEventStore(database: Database) {
         for (const row of rows) known.set(row.id, { id: row.id, seq: row.seq, hash: row.hash, duplicate: true });
       }
 
+      const personalFields = JSON.parse(head.personal_fields) as string[];
       let seq = head.last_seq;
       let prevHash = head.last_hash;
       const out: AppendResult[] = [];
@@ -121,7 +124,9 @@ export function createEventStore(database: Database) {
           continue;
         }
         seq += 1;
-        const draft = buildEntry(input, { id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt: receivedAtOf(index) });
+        const draft = buildEntry(input, {
+          id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt: receivedAtOf(index), personalFields,
+        });
         const entry: Entry = { ...draft, hash: entryHash(draft) };
         rows.push({ ...entryToRow(entry), pk: await allocatePk(Date.parse(entry.occurred_at)) });
         out.push({ id: entry.id, seq, hash: entry.hash });
@@ -190,13 +195,48 @@ export function createEventStore(database: Database) {
     return row?.seq == null ? undefined : Number(row.seq);
   }
 
+  /** The organization's own personal field paths, which new entries commit to besides the fixed ones. */
+  async function personalFields(orgId: string, tx: Executor = db): Promise<string[]> {
+    const row = await tx.selectFrom('chain_heads').select('personal_fields').where('org_id', '=', orgId).executeTakeFirst();
+    return row ? (JSON.parse(row.personal_fields) as string[]) : [];
+  }
+
+  /** Sets them under the head's lock: every append after this transaction commits to the new list. */
+  async function setPersonalFields(orgId: string, paths: readonly string[], tx: Executor): Promise<void> {
+    await lockHead(tx, orgId);
+    await tx.updateTable('chain_heads').set({ personal_fields: JSON.stringify(paths) }).where('org_id', '=', orgId).execute();
+  }
+
+  /**
+   * Stores entries whose personal fields were erased (personal-fields.ts eraseFields): only the
+   * personal columns change, and only if each entry still gives its stored hash, so an erasure can
+   * never break the chain. The one update of the events table.
+   */
+  async function storeErased(orgId: string, erased: Array<{ pk: number; entry: Entry }>, tx: Executor): Promise<void> {
+    for (const { pk, entry } of erased) {
+      if (entryHash(entry) !== entry.hash) throw new Error(`erasing entry seq ${entry.seq} would change its hash`);
+      const row = entryToRow(entry);
+      await tx
+        .updateTable('events')
+        .set({
+          actor_id: row.actor_id, actor_email: row.actor_email, actor_name: row.actor_name, obo_id: row.obo_id,
+          obo_email: row.obo_email, target_name: row.target_name, ip: row.ip, user_agent: row.user_agent,
+          req_body: row.req_body, req_response: row.req_response, metadata: row.metadata, personal: row.personal,
+        })
+        .where('org_id', '=', orgId)
+        .where('pk', '=', pk)
+        .where('hash', '=', entry.hash)
+        .execute();
+    }
+  }
+
   /** Calls `listener(orgId, lastSeq)` after each committed append (live tail, background workers). */
   function onAppend(listener: (orgId: string, lastSeq: number) => void): () => void {
     listeners.add(listener);
     return () => listeners.delete(listener);
   }
 
-  return { append, get, bySeq, hashesBySeq, head, firstSeqReceivedFrom, onAppend };
+  return { append, get, bySeq, hashesBySeq, head, firstSeqReceivedFrom, onAppend, personalFields, setPersonalFields, storeErased };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

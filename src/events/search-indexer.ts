@@ -51,7 +51,7 @@ export function createSearchIndexer(database: Database, options: { batchSize: nu
 }
 
 /** The row's filter columns, as a FilterIndex keeps them. */
-function filterFields(row: EventRow): FilterFields {
+export function filterFields(row: EventRow): FilterFields {
   return Object.fromEntries(FILTER_COLUMNS.map((column) => [column, row[column]])) as FilterFields;
 }
 

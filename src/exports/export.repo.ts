@@ -123,12 +123,18 @@ export function createExportRepo(database: Database) {
     await db.updateTable('exports').set({ status: 'expired', updated_at: now }).where('id', '=', id).where('status', '=', 'completed').execute();
   }
 
+  /** The organization's exports queued at or after `sinceMs` that are queued, running or completed (erasure). */
+  async function liveSince(orgId: string, sinceMs: number): Promise<ExportRow[]> {
+    return db.selectFrom('exports').selectAll().where('org_id', '=', orgId).where('created_at', '>=', sinceMs)
+      .where('status', 'in', [...ACTIVE, 'completed']).execute();
+  }
+
   /** Exports that say queued or running, for the start-up check against their jobs. */
   async function active(): Promise<ExportRow[]> {
     return db.selectFrom('exports').selectAll().where('status', 'in', ACTIVE).execute();
   }
 
-  return { insert, get, byId, list, start, progress, complete, attemptFailed, cancel, remove, expiredBy, markExpired, active };
+  return { insert, get, byId, list, start, progress, complete, attemptFailed, cancel, remove, expiredBy, markExpired, liveSince, active };
 }
 
 export type ExportRepo = ReturnType<typeof createExportRepo>;

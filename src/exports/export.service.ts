@@ -193,6 +193,26 @@ export function createExportService(deps: ExportServiceDeps) {
   }
 
   /**
+   * Exports that may hold entries an erasure rewrote, those queued at or after `sinceMs` (the
+   * first rewritten entry's arrival): a finished one's file is deleted and it is marked expired,
+   * an unfinished one is cancelled. Returns how many.
+   */
+  async function expireSince(orgId: string, sinceMs: number, now = Date.now()): Promise<number> {
+    let count = 0;
+    for (const row of await repo.liveSince(orgId, sinceMs)) {
+      if (row.status === 'completed') {
+        await files.remove(row.org_id, row.id, row.format);
+        await repo.markExpired(row.id, now);
+        count += 1;
+      } else if (await repo.cancel(orgId, row.id, now)) {
+        await jobs.cancel(row.id);
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  /**
    * At start-up: an export that says queued or running must have a job that will run it; if
    * its job is gone or finished (never expected, but a promise), it is marked failed instead
    * of staying "running" forever.
@@ -208,7 +228,7 @@ export function createExportService(deps: ExportServiceDeps) {
     return fixed;
   }
 
-  return { create, list, get, download, remove, sweep, reconcile };
+  return { create, list, get, download, remove, sweep, expireSince, reconcile };
 }
 
 export type ExportService = ReturnType<typeof createExportService>;

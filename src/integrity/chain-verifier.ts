@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Entry } from '../events/event.schemas.ts';
-import { entryHash, GENESIS_HASH } from '../events/hash-chain.ts';
+import { entryHash, GENESIS_HASH, HashFormError } from '../events/hash-chain.ts';
 
 export interface VerifyReport {
   ok: boolean;
@@ -42,9 +42,8 @@ export async function verifyChain(
       if (entry.prev_hash !== previous.hash) {
         return bad(entry.seq, `entry seq ${entry.seq} prev_hash does not match the hash of seq ${previous.seq}: a row was inserted, replaced or reordered`);
       }
-      if (entryHash(entry) !== entry.hash) {
-        return bad(entry.seq, `entry seq ${entry.seq} content does not match its hash: a field was changed`);
-      }
+      const problem = hashProblem(entry);
+      if (problem) return bad(entry.seq, `entry seq ${entry.seq} ${problem}`);
       previous = { seq: entry.seq, hash: entry.hash };
       checked += 1;
     }
@@ -57,4 +56,14 @@ export async function verifyChain(
     return bad(expectedHead.lastSeq, `the chain head (seq ${expectedHead.lastSeq}) does not match the stored entries`);
   }
   return { ok: true, checked, first_bad_seq: null, reason: null };
+}
+
+/** Why an entry's content does not give its hash, or undefined when it does. */
+function hashProblem(entry: Entry): string | undefined {
+  try {
+    return entryHash(entry) === entry.hash ? undefined : 'content does not match its hash: a field was changed';
+  } catch (error) {
+    if (error instanceof HashFormError) return `cannot be hashed (${error.message}): a field was changed`;
+    throw error;
+  }
 }
