@@ -63,7 +63,7 @@ function hashProblem(entry: Entry): string | undefined {
   try {
     return entryHash(entry) === entry.hash ? undefined : 'content does not match its hash: a field was changed';
   } catch (error) {
-    if (error instanceof HashFormError) return `cannot be hashed (${error.message}): a field was changed`;
+    if (error instanceof HashFormError) return `content does not match its hash: a field was changed (${error.message})`;
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import type { AnyValueMap, LogAttributes } from '@opentelemetry/api-logs';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { Entry } from '../events/event.schemas.ts';
+import { erasedPaths } from '../events/personal-fields.ts';
 
 /** The instrumentation scope every exported record carries. */
 export const SCOPE = { name: 'auditum', version: '1' };
@@ -54,6 +55,9 @@ export function entryToLogRecord(entry: Entry, resource: Resource): ReadableLogR
   for (const [key, value] of Object.entries(optional)) if (value !== undefined && value !== null) attributes[key] = value;
   // A kvlist keeps the metadata's structure, so receivers can query nested keys.
   if (entry.metadata) attributes['audit.metadata'] = entry.metadata as AnyValueMap;
+  // Erased fields read "[erased]"; this says which they are.
+  const erased = erasedPaths(entry.personal);
+  if (erased.length > 0) attributes['audit.erased_fields'] = erased;
   const severity = SEVERITY[entry.result];
   return {
     hrTime: hrTimeFromMs(Date.parse(entry.occurred_at)),

@@ -3,6 +3,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import canonicalize from 'canonicalize';
 import { createClient, verifyChain, type AuditumClient, type Entry } from '@auditum/client';
+import { waitForExport } from '../helpers/exports.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { openRawSql, type RawSql } from '../helpers/test-database.ts';
 
@@ -15,6 +16,7 @@ describe('@auditum/client: verifyChain agrees with the server', () => {
   let raw: RawSql;
   let client: AuditumClient;
   let orgRows = '';
+  let orgId = '';
   beforeEach(async () => {
     t = await startTestApp();
     const org = await t.createOrg('verify', ['events:write', 'events:read', 'admin']);
@@ -22,6 +24,7 @@ describe('@auditum/client: verifyChain agrees with the server', () => {
     for (let i = 1; i <= 8; i++) void client.record({ type: 'user.login', actor: { id: `u${i}` }, metadata: { i } });
     await client.flush();
     orgRows = `org_id = '${org.id}'`;
+    orgId = org.id;
     raw = await openRawSql(t.config);
   });
   afterEach(async () => {
@@ -63,6 +66,22 @@ describe('@auditum/client: verifyChain agrees with the server', () => {
     assert.equal(fromFile.ok, true, JSON.stringify(fromFile));
     // The export's own export.created entry (seq 9) came after its through_seq.
     assert.deepEqual(fromFile.ok && [fromFile.checked, fromFile.lastSeq], [8, 8]);
+  });
+
+  it('after an erasure: both still say ok, against a checkpoint signed before it', async () => {
+    const { checkpoint, publicKey } = await signed();
+    await t.createUser(orgId, 'owner@verify.test', 'owner');
+    const owner = await t.quietSession('owner@verify.test', 'verify');
+    const asked = await t.request('POST', '/v1/erasures', { as: owner, body: { subject: { actor_id: 'u3' }, reason: 'test' } });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const done = await waitForExport(async () => (await t.request('GET', `/v1/erasures/${asked.body.id}`, { as: owner })).body);
+    assert.equal(done.result.entries, 1, JSON.stringify(done));
+    const erased = (await chain()).find((entry) => entry.seq === 3)!;
+    assert.equal(erased.actor.id, '[erased]');
+    assert.match((erased.personal!['actor.id'] as { commitment: string }).commitment, /^[0-9a-f]{64}$/);
+    const { sdk, server } = await both({ checkpoint, publicKey });
+    assert.equal(server.ok, true, JSON.stringify(server));
+    assert.equal(sdk.ok, true, JSON.stringify(sdk));
   });
 
   const cases: Array<[string, () => Promise<void>, { problem: string; seq: number }]> = [
@@ -143,16 +162,18 @@ describe('@auditum/client: verifyChain agrees with the server', () => {
 
   /**
    * What an attacker who knows the hash rule does: edit entry `from`, then recompute every hash from
-   * it on (and the chain head), here with node:crypto and canonicalize rather than the SDK's code.
+   * it on (and the chain head), here with node:crypto and canonicalize rather than the SDK's code,
+   * under hash version 1 (no commitments), which verifies as well as version 2.
    */
   async function rewriteFrom(from: number, metadata: Record<string, unknown>): Promise<void> {
     await raw.run(`UPDATE events SET metadata = ? WHERE ${orgRows} AND seq = ?`, [JSON.stringify(metadata), from]);
     const entries = await chain();
     let prev = entries[from - 2]!.hash;
     for (const entry of entries.slice(from - 1)) {
-      const { hash: _old, ...rest } = { ...entry, prev_hash: prev };
+      const { hash: _old, hash_version: _v, personal: _p, ...rest } = { ...entry, prev_hash: prev };
       const hash = createHash('sha256').update(prev).update(canonicalize(rest)!).digest('hex');
-      await raw.run(`UPDATE events SET prev_hash = ?, hash = ? WHERE ${orgRows} AND seq = ?`, [prev, hash, entry.seq]);
+      const set = 'prev_hash = ?, hash = ?, hash_version = 1, personal = NULL';
+      await raw.run(`UPDATE events SET ${set} WHERE ${orgRows} AND seq = ?`, [prev, hash, entry.seq]);
       prev = hash;
     }
     await raw.run(`UPDATE chain_heads SET last_hash = ? WHERE ${orgRows}`, [prev]);

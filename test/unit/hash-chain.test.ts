@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { buildEntry } from '../../src/events/entry-mapping.ts';
 import { eventInputSchema, type Entry } from '../../src/events/event.schemas.ts';
 import { canonicalEntry, entryHash, GENESIS_HASH } from '../../src/events/hash-chain.ts';
+import { eraseFields, ERASED } from '../../src/events/personal-fields.ts';
 import { verifyChain } from '../../src/integrity/chain-verifier.ts';
 
 function chain(n: number): Entry[] {
@@ -24,18 +25,53 @@ async function* once(entries: Entry[]) {
 }
 
 describe('hash chain', () => {
-  it('hashes prev_hash followed by RFC 8785 canonical JSON without the hash field', () => {
+  it('hashes prev_hash followed by RFC 8785 canonical JSON, personal fields by their salted commitments (version 2)', () => {
     const [entry] = chain(1);
+    assert.equal(entry!.hash_version, 2);
+    const salt = (entry!.personal!['actor.id'] as { salt: string }).salt;
+    assert.match(salt, /^[0-9a-f]{32}$/);
+    const commitment = createHash('sha256').update(Buffer.from(salt, 'hex')).update('"u1"', 'utf8').digest('hex');
     const canonical = canonicalEntry(entry!);
-    // Canonical form: keys sorted by UTF-16 code units, no whitespace, no hash field.
-    assert.ok(canonical.startsWith('{"action":null,"actor":{"id":"u1","type":"user"},"category":"user","id":"e1","ip":null,"metadata":{"n":1,"note":"é\\"\\n"}'));
-    assert.ok(!canonical.includes('"hash"'));
+    // Canonical form: keys sorted by UTF-16 code units, no whitespace, no hash or personal member.
+    assert.ok(canonical.startsWith(`{"action":null,"actor":{"id":"${commitment}","type":"user"},"category":"user","hash_version":2,"id":"e1","ip":null,"metadata":{"n":1,"note":"é\\"\\n"}`), canonical);
+    assert.ok(!canonical.includes('"hash"') && !canonical.includes('personal') && !canonical.includes(salt));
     const expected = createHash('sha256').update(GENESIS_HASH + canonical, 'utf8').digest('hex');
     assert.equal(entry!.hash, expected);
   });
 
+  it('hashes a version 1 entry (no hash_version) over its values', () => {
+    const [v2] = chain(1);
+    const { hash_version: _v, personal: _p, hash: _h, ...v1 } = v2!;
+    const canonical = canonicalEntry(v1);
+    assert.ok(canonical.startsWith('{"action":null,"actor":{"id":"u1","type":"user"},"category":"user","id":"e1"'), canonical);
+    assert.equal(entryHash(v1), createHash('sha256').update(GENESIS_HASH + canonical, 'utf8').digest('hex'));
+  });
+
+  it('keeps the hash through an erasure, and still catches every other change to the erased entry', async () => {
+    const entries = chain(3);
+    const erased = eraseFields(entries[1]!, ['actor.id']);
+    assert.equal(erased.actor.id, ERASED);
+    assert.deepEqual(Object.keys(erased.personal!['actor.id']!), ['commitment']);
+    assert.equal(entryHash(erased), entries[1]!.hash);
+    assert.equal((await verifyChain(once([entries[0]!, erased, entries[2]!]))).ok, true);
+    const { 'actor.id': _gone, ...withoutPath } = erased.personal!;
+    const forgeries = [
+      { ...erased, personal: { ...erased.personal, 'actor.id': { commitment: '0'.repeat(64) } } },
+      { ...erased, personal: withoutPath },
+      { ...erased, personal: { ...erased.personal, 'actor.type': { salt: '0'.repeat(32) } } },
+      { ...erased, personal: { ...erased.personal, 'metadata.gone': { salt: '0'.repeat(32) } } },
+      { ...erased, metadata: { n: 99, note: 'x' } },
+    ];
+    for (const forged of forgeries) {
+      const report = await verifyChain(once([entries[0]!, forged as Entry, entries[2]!]));
+      assert.equal(report.first_bad_seq, 2, JSON.stringify(forged.personal));
+      assert.match(report.reason!, /content does not match its hash/);
+    }
+  });
+
   it('verifies an intact chain', async () => {
-    const report = await verifyChain(once(chain(5)), undefined, { lastSeq: 5, lastHash: chain(5)[4]!.hash });
+    const entries = chain(5);
+    const report = await verifyChain(once(entries), undefined, { lastSeq: 5, lastHash: entries[4]!.hash });
     assert.deepEqual(report, { ok: true, checked: 5, first_bad_seq: null, reason: null });
   });
 

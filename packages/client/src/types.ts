@@ -68,6 +68,10 @@ export interface Entry {
   occurred_at: string;
   received_at: string;
   prev_hash: string;
+  /** Absent: hash version 1. 2: personal fields are committed to by salted hashes (see `personal`). */
+  hash_version?: 2;
+  /** Version 2: each personal field's path, with its salt while it holds its value, or its commitment once erased. */
+  personal?: Record<string, { salt: string } | { commitment: string }>;
   hash: string;
 }
 

@@ -109,7 +109,13 @@ export async function verifyChain(
         return fail('broken_link', seq, message, { expected: previous.hash, actual: entry.prev_hash });
       }
     }
-    const computed = entryHash(entry as unknown as Entry & Record<string, unknown>);
+    let computed: string;
+    try {
+      computed = entryHash(entry as unknown as Entry & Record<string, unknown>);
+    } catch (error) {
+      const message = `entry seq ${seq} cannot be hashed (${(error as Error).message}): a field was changed`;
+      return fail('hash_mismatch', seq, message, { actual: entry.hash });
+    }
     if (computed !== entry.hash) {
       const message = `entry seq ${seq}'s content does not give its hash: a field was changed`;
       return fail('hash_mismatch', seq, message, { expected: computed, actual: entry.hash });

@@ -67,6 +67,20 @@ function IntegrityIndicator({ entry }: { entry: Entry }) {
   );
 }
 
+/** Which fields an erasure removed (they read "[erased]"), so an erased value is never mistaken for a recorded one. */
+function ErasedNotice({ entry }: { entry: Entry }) {
+  const erased = Object.entries(entry.personal ?? {}).filter(([, field]) => 'commitment' in field).map(([path]) => path);
+  if (erased.length === 0) return null;
+  return (
+    <Alert color="gray" title="Personal data erased" aria-label="Erased fields">
+      <Text size="sm">
+        {`These fields were erased on request and read "[erased]": ${erased.join(', ')}. `}
+        The entry still verifies: its hash covers a commitment to each value, not the value.
+      </Text>
+    </Alert>
+  );
+}
+
 /** The details drawer (also a deep link): overview, request, technical information, metadata, integrity. */
 export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
   id: string | null;
@@ -103,6 +117,7 @@ export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
       {entry.isError && <Alert color="red">{errorMessage(entry.error)}</Alert>}
       {e && (
         <Stack gap="lg">
+          <ErasedNotice entry={e} />
           <section aria-label="Event overview">
             <Title order={4} mb="sm">Event overview</Title>
             <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="md">
@@ -146,6 +161,7 @@ export function EventDrawer({ id, onClose, onPrevious, onNext, onFilter }: {
               <Field label="Position in the chain (seq)"><Mono value={e.seq} /></Field>
               <Field label="Hash"><Mono value={e.hash} /></Field>
               <Field label="Previous hash"><Mono value={e.prev_hash} /></Field>
+              <Field label="Hash version"><Mono value={e.hash_version ?? 1} /></Field>
               <Field label="Received"><Text size="sm">{formatUtc(e.received_at)}</Text></Field>
             </Stack>
           </section>

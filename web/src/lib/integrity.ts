@@ -7,10 +7,36 @@ const fromB64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeA
 const toB64 = (data: Uint8Array) => btoa(String.fromCharCode(...data));
 const sha256 = async (data: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
 
-/** Recomputes an entry's hash in the browser: SHA-256(prev_hash || RFC 8785 JSON without hash). */
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A copy of `root` with the value at the dot-separated `path` replaced, or undefined when it is not there. */
+function replacedAt(root: unknown, keys: string[], value: (old: unknown) => string): Json | undefined {
+  const [key, ...rest] = keys;
+  if (!isObject(root) || !Object.hasOwn(root, key!)) return undefined;
+  const child = rest.length === 0 ? value(root[key!]) : replacedAt(root[key!], rest, value);
+  return child === undefined ? undefined : { ...root, [key!]: child };
+}
+
+/**
+ * Recomputes an entry's hash in the browser (README, Hash chain specification): SHA-256(prev_hash ||
+ * RFC 8785 JSON of the entry without hash), where under version 2 each personal field's value is
+ * replaced by its commitment, SHA-256(salt || JCS(value)), or by the stored one of an erased field.
+ */
 export async function verifyEntryHash(entry: Entry): Promise<boolean> {
-  const { hash, ...rest } = entry;
-  const input = new TextEncoder().encode(entry.prev_hash + canonicalize(rest));
+  const { hash, personal, ...rest } = entry;
+  let form: Json | undefined = rest;
+  if (rest.hash_version !== undefined) {
+    for (const [path, field] of Object.entries(personal ?? {})) {
+      const old = path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), form);
+      const commitment = 'commitment' in field
+        ? field.commitment
+        : hex((await sha256(concat(fromHex(field.salt), new TextEncoder().encode(canonicalize(old))))).buffer as ArrayBuffer);
+      form = replacedAt(form, path.split('.'), () => commitment);
+      if (!form) return false;
+    }
+  }
+  const input = new TextEncoder().encode(entry.prev_hash + canonicalize(form));
   return hex((await sha256(input)).buffer as ArrayBuffer) === hash;
 }
 
