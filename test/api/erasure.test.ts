@@ -136,6 +136,19 @@ describe('erasure', () => {
     assert.match(recorded[0].metadata.subject.hash, /^[0-9a-f]{64}$/);
     assert.doesNotMatch(JSON.stringify(recorded[0]), /zed/i, 'the subject is never recorded in clear');
 
+    // Exports made after it carry the marker, never the values.
+    for (const format of ['csv', 'jsonl']) {
+      const queued = await t.request('POST', '/v1/exports', { as: owner, body: { name: `after ${format}`, format } });
+      assert.equal(queued.status, 202, JSON.stringify(queued.body));
+      const get = async () => (await t.request('GET', `/v1/exports/${queued.body.id}`, { as: owner })).body;
+      assert.equal((await waitForExport(get)).status, 'completed');
+      const file = await fetch(`${t.url}/v1/exports/${queued.body.id}/download`, { headers: { cookie: owner.cookie } });
+      const text = await file.text();
+      assert.equal(file.status, 200, text);
+      assert.ok(text.includes('[erased]'), `${format} shows the marker`);
+      assert.ok(!text.includes(SUBJECT.email) && !text.includes(SUBJECT.ua), `${format} holds none of the erased values`);
+    }
+
     // Offline: the JSONL of the chain and the checkpoint verify without the server.
     const lines = [];
     for (let seq = 0; ; ) {

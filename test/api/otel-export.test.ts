@@ -121,6 +121,23 @@ describe('OTLP export', () => {
     assert.ok(receiver.accepted.some((r) => r.records.length === 1000), 'full batches are used when entries are waiting');
   });
 
+  it('delivers erased fields as the marker, naming them in audit.erased_fields', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    await post(1, t.org.key, { actor: { id: 'gone-1', email: 'gone@example.com' }, ip: '198.51.100.99' });
+    await t.createUser(t.org.id, 'owner@acme.test', 'owner');
+    const owner = await t.quietSession('owner@acme.test');
+    const asked = await t.request('POST', '/v1/erasures', { as: owner, body: { subject: { actor_id: 'gone-1' }, reason: 'test' } });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const get = async () => (await t.request('GET', `/v1/erasures/${asked.body.id}`, { as: owner })).body;
+    assert.equal((await waitFor('the erasure', async () => ((await get()).status === 'completed' ? get() : undefined))).result.entries, 1);
+    await configure({ start: since });
+    const record = await waitFor('the erased entry', () => receiver.acceptedRecords().find((r) => r.attributes['audit.seq'] === 1));
+    assert.equal(record.attributes['enduser.id'], '[erased]');
+    assert.equal(record.attributes['user.email'], '[erased]');
+    assert.equal(record.attributes['client.address'], '[erased]');
+    assert.deepEqual(record.attributes['audit.erased_fields'], ['actor.id', 'actor.email', 'ip']);
+  });
+
   it('maps each entry field by field (protobuf and JSON alike)', async () => {
     const event = {
       type: 'api_key.created',
