@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { Entry } from './event.schemas.ts';
 import { commitment, valueAt, withValueAt } from './personal-fields.ts';
@@ -40,5 +40,6 @@ export function canonicalEntry(entry: Hashable): string {
 
 /** hash = hex(SHA-256(prev_hash as 64 ASCII hex characters || UTF-8 canonical JSON of the hashed form)). */
 export function entryHash(entry: Hashable): string {
-  return createHash('sha256').update(entry.prev_hash, 'ascii').update(canonicalEntry(entry), 'utf8').digest('hex');
+  // prev_hash is ASCII: the UTF-8 of the concatenation is the two byte strings one after the other.
+  return hash('sha256', entry.prev_hash + canonicalEntry(entry), 'hex');
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 
@@ -57,17 +57,24 @@ export function valueAt(root: unknown, path: string): unknown {
 
 /** A copy of `root` with the value at `path` (which must exist) replaced, copying only the objects on the path. */
 export function withValueAt<T>(root: T, path: string, value: unknown): T {
-  const [key, ...rest] = segments(path);
-  const node = root as Record<string, unknown>;
-  const child = rest.length === 0 ? value : withValueAt(node[key!], rest.join('.'), value);
-  return { ...node, [key!]: child } as T;
+  const keys = segments(path);
+  const top = { ...(root as Record<string, unknown>) };
+  let node = top;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const child = { ...(node[keys[i]!] as Record<string, unknown>) };
+    node[keys[i]!] = child;
+    node = child;
+  }
+  node[keys.at(-1)!] = value;
+  return top as T;
 }
 
-/** hex(SHA-256(salt || JCS(value))): the commitment the entry's hash covers in place of the value. */
+/** hex(SHA-256(salt as hex ASCII || JCS(value))): the commitment the entry's hash covers in place of the value. */
 export function commitment(saltHex: string, value: unknown): string {
-  const text = canonicalize(value);
+  // RFC 8785 serializes a string exactly as JSON.stringify does.
+  const text = typeof value === 'string' ? JSON.stringify(value) : canonicalize(value);
   if (text === undefined) throw new Error('value cannot be canonicalized');
-  return createHash('sha256').update(Buffer.from(saltHex, 'hex')).update(text, 'utf8').digest('hex');
+  return hash('sha256', saltHex + text, 'hex');
 }
 
 /** Fresh salts for the paths of `entry` that hold a value (null and absent fields are not committed). */

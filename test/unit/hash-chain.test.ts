@@ -30,7 +30,7 @@ describe('hash chain', () => {
     assert.equal(entry!.hash_version, 2);
     const salt = (entry!.personal!['actor.id'] as { salt: string }).salt;
     assert.match(salt, /^[0-9a-f]{32}$/);
-    const commitment = createHash('sha256').update(Buffer.from(salt, 'hex')).update('"u1"', 'utf8').digest('hex');
+    const commitment = createHash('sha256').update(`${salt}"u1"`, 'utf8').digest('hex');
     const canonical = canonicalEntry(entry!);
     // Canonical form: keys sorted by UTF-16 code units, no whitespace, no hash or personal member.
     assert.ok(canonical.startsWith(`{"action":null,"actor":{"id":"${commitment}","type":"user"},"category":"user","hash_version":2,"id":"e1","ip":null,"metadata":{"n":1,"note":"é\\"\\n"}`), canonical);

@@ -25,7 +25,7 @@ function committedAt(root: Json, path: string, commit: (value: unknown) => strin
  * An entry's hash by the README's "Hash chain specification": lowercase hex of
  * SHA-256(prev_hash as ASCII || UTF-8 of the RFC 8785 canonical JSON of the hashed form). Version 1
  * (no hash_version): the entry without `hash`. Version 2: also without `personal`, each personal
- * field's value replaced by its commitment, hex(SHA-256(salt bytes || JCS(value))), or the stored
+ * field's value replaced by its commitment, hex(SHA-256(salt as hex ASCII || JCS(value))), or the stored
  * commitment of an erased field.
  */
 export function entryHash(entry: { prev_hash: string; hash?: string } & Record<string, unknown>): string {
@@ -35,7 +35,7 @@ export function entryHash(entry: { prev_hash: string; hash?: string } & Record<s
     if (rest.hash_version !== 2) throw new TypeError(`unknown hash_version ${String(rest.hash_version)}`);
     for (const [path, field] of Object.entries((personal ?? {}) as Record<string, { salt?: string; commitment?: string }>)) {
       form = committedAt(form, path, (value) => field.commitment ?? createHash('sha256')
-        .update(Buffer.from(field.salt ?? '', 'hex')).update(canonical(value), 'utf8').digest('hex'));
+        .update(field.salt ?? '', 'ascii').update(canonical(value), 'utf8').digest('hex'));
     }
   }
   return createHash('sha256').update(entry.prev_hash, 'ascii').update(canonical(form), 'utf8').digest('hex');

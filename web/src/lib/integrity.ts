@@ -21,7 +21,7 @@ function replacedAt(root: unknown, keys: string[], value: (old: unknown) => stri
 /**
  * Recomputes an entry's hash in the browser (README, Hash chain specification): SHA-256(prev_hash ||
  * RFC 8785 JSON of the entry without hash), where under version 2 each personal field's value is
- * replaced by its commitment, SHA-256(salt || JCS(value)), or by the stored one of an erased field.
+ * replaced by its commitment, SHA-256(salt hex || JCS(value)), or by the stored one of an erased field.
  */
 export async function verifyEntryHash(entry: Entry): Promise<boolean> {
   const { hash, personal, ...rest } = entry;
@@ -31,7 +31,7 @@ export async function verifyEntryHash(entry: Entry): Promise<boolean> {
       const old = path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), form);
       const commitment = 'commitment' in field
         ? field.commitment
-        : hex((await sha256(concat(fromHex(field.salt), new TextEncoder().encode(canonicalize(old))))).buffer as ArrayBuffer);
+        : hex((await sha256(new TextEncoder().encode(field.salt + canonicalize(old)))).buffer as ArrayBuffer);
       form = replacedAt(form, path.split('.'), () => commitment);
       if (!form) return false;
     }
