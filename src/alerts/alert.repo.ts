@@ -260,7 +260,7 @@ export function createAlertRepo(database: Database) {
    * counting that group are dropped. Returns how many alerts changed.
    */
   async function eraseGroupValue(orgId: string, value: string, marker: string, tx?: Executor): Promise<number> {
-    const changed = await on(tx).updateTable('alerts').set({ group_value: marker }).where('org_id', '=', orgId)
+    const changed = await on(tx).updateTable('alerts').set({ group_value: marker, group_label: marker }).where('org_id', '=', orgId)
       .where('group_value', '=', value).executeTakeFirst();
     const windows = await on(tx).selectFrom('alert_windows').select(['rule_id', 'group_key']).where('org_id', '=', orgId).execute();
     for (const w of windows.filter((row) => row.group_key.slice(row.group_key.indexOf(':') + 1) === value)) {
