@@ -21,6 +21,8 @@ export interface AdminEvent {
   result?: EventInput['result'];
   target?: EventInput['target'];
   metadata?: Record<string, unknown>;
+  /** Paths besides the fixed personal fields this entry commits to, so an erasure can remove them (hash version 2). */
+  personal?: string[];
 }
 
 /**
@@ -46,11 +48,12 @@ export function createSelfAudit({ store }: { store: EventStore }) {
     };
   };
   const record = async (orgId: string, actor: Actor, event: AdminEvent, request?: RequestContext, tx?: Executor) => {
-    await store.append(orgId, [toInput(actor, event, request)], { tx });
+    await store.append(orgId, [toInput(actor, event, request)], { tx, personal: [event.personal] });
   };
   /** Several events of one organization by one actor in one append (one transaction), e.g. alerts fired together. */
   record.many = async (orgId: string, actor: Actor, events: AdminEvent[], tx?: Executor): Promise<void> => {
-    if (events.length > 0) await store.append(orgId, events.map((event) => toInput(actor, event)), { tx });
+    if (events.length === 0) return;
+    await store.append(orgId, events.map((event) => toInput(actor, event)), { tx, personal: events.map((event) => event.personal) });
   };
   return record;
 }

@@ -260,13 +260,20 @@ export function createAlertRepo(database: Database) {
    * counting that group are dropped. Returns how many alerts changed.
    */
   async function eraseGroupValue(orgId: string, value: string, marker: string, tx?: Executor): Promise<number> {
-    const changed = await on(tx).updateTable('alerts').set({ group_value: marker, group_label: marker }).where('org_id', '=', orgId)
-      .where('group_value', '=', value).executeTakeFirst();
+    const grouped = await on(tx).selectFrom('alerts').select(['id', 'link']).where('org_id', '=', orgId)
+      .where('group_value', '=', value).execute();
+    for (const alert of grouped) {
+      // The link to the matching entries filtered by the group (an actor's email or id, an IP): it no longer does.
+      const url = new URL(alert.link, 'http://auditum.invalid');
+      for (const name of ['actor', 'ip', 'target']) url.searchParams.delete(name);
+      const link = `${url.pathname}${url.search}`;
+      await on(tx).updateTable('alerts').set({ group_value: marker, group_label: marker, link }).where('id', '=', alert.id).execute();
+    }
     const windows = await on(tx).selectFrom('alert_windows').select(['rule_id', 'group_key']).where('org_id', '=', orgId).execute();
     for (const w of windows.filter((row) => row.group_key.slice(row.group_key.indexOf(':') + 1) === value)) {
       await on(tx).deleteFrom('alert_windows').where('rule_id', '=', w.rule_id).where('group_key', '=', w.group_key).execute();
     }
-    return Number(changed.numUpdatedRows);
+    return grouped.length;
   }
 
   return {

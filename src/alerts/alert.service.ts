@@ -247,6 +247,9 @@ export function groupText(group: AlertGroup): string {
   return group.by === 'ip' ? `IP ${group.value}` : `${group.by} ${group.value}`;
 }
 
+/** Where an alert.triggered entry names the group it fired for (erasure-plan.ts). */
+export const ALERT_GROUP_PATHS = ['action', 'metadata.group_key', 'metadata.group_label'] as const;
+
 /** The `alert.triggered` entry of a fired alert; its id is the alert's. */
 function triggeredEntry(row: AlertRow) {
   const groupKey = row.group_by && row.group_value !== null ? `${row.group_by}:${row.group_value}` : null;
@@ -259,6 +262,8 @@ function triggeredEntry(row: AlertRow) {
     result: 'warning' as const,
     action: `Alert "${row.rule_name}": ${matching}${group ? ` for ${groupText(group)}` : ''}`,
     target: { type: 'alert', id: row.id, name: row.rule_name },
+    // The group (a person, an IP) is named in the action and metadata: committed so an erasure can remove it.
+    ...(group ? { personal: [...ALERT_GROUP_PATHS] } : {}),
     metadata: {
       rule_id: row.rule_id,
       group_key: groupKey,

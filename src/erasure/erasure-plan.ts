@@ -1,4 +1,5 @@
 import type { Entry } from '../events/event.schemas.ts';
+import { ALERT_GROUP_PATHS } from '../alerts/alert.service.ts';
 import { FIXED_PERSONAL_PATHS, valueAt } from '../events/personal-fields.ts';
 
 /** Whose personal data an erasure removes: one identifier. */
@@ -17,7 +18,8 @@ export const normalizeSubject = (subject: Subject): Subject =>
  * The personal fields of `entry` an erasure of `subject` removes, by the subject's role in it
  * (README, Erasure): as the actor, the actor's fields, IP, user agent and the entry's own listed
  * fields; as on-behalf-of, those fields; as the target (by id), the target's name; a listed field
- * that holds the subject's email; for an IP, the IP and user agent. `paths` are the fields the
+ * that holds the subject's email; for an IP, the IP and user agent; in an alert.triggered entry
+ * grouped by the subject, the action and group that name it. `paths` are the fields the
  * entry can erase (its committed ones), or for a version 1 entry the ones it would have.
  */
 export function fieldsToErase(entry: Entry, subject: Subject, paths: readonly string[]): string[] {
@@ -34,6 +36,14 @@ export function fieldsToErase(entry: Entry, subject: Subject, paths: readonly st
     if (same(actor.on_behalf_of?.[key])) OBO_PATHS.forEach((p) => wanted.add(p));
     if (subject.kind === 'actor_id' && same(entry.target?.id)) wanted.add('target.name');
     if (subject.kind === 'email') for (const path of own) if (same(valueAt(entry, path))) wanted.add(path);
+  }
+  // Auditum's own alert.triggered entries name the group they fired for: "actor:<id>", "ip:<address>", a label.
+  if (entry.type === 'alert.triggered') {
+    const key = valueAt(entry, 'metadata.group_key');
+    const label = valueAt(entry, 'metadata.group_label');
+    const grouped = typeof key === 'string' && same(key.slice(key.indexOf(':') + 1));
+    const labelled = typeof label === 'string' && label.toLowerCase().includes(subject.value.toLowerCase());
+    if (grouped || labelled) ALERT_GROUP_PATHS.forEach((p) => wanted.add(p));
   }
   return paths.filter((path) => wanted.has(path));
 }

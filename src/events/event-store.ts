@@ -60,7 +60,12 @@ export function createEventStore(database: Database) {
   async function append(
     orgId: string,
     inputs: EventInput[],
-    options: { tx?: Executor; receivedAt?: number | readonly number[] } = {},
+    options: {
+      tx?: Executor;
+      receivedAt?: number | readonly number[];
+      /** Per input, paths it commits to besides the fixed and the organization's personal fields (Auditum's own entries). */
+      personal?: ReadonlyArray<readonly string[] | undefined>;
+    } = {},
   ): Promise<AppendResult[]> {
     const now = Date.now();
     const given = options.receivedAt;
@@ -125,7 +130,8 @@ export function createEventStore(database: Database) {
         }
         seq += 1;
         const draft = buildEntry(input, {
-          id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt: receivedAtOf(index), personalFields,
+          id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt: receivedAtOf(index),
+          personalFields: options.personal?.[index] ? [...personalFields, ...options.personal[index]!] : personalFields,
         });
         const entry: Entry = { ...draft, hash: entryHash(draft) };
         rows.push({ ...entryToRow(entry), pk: await allocatePk(Date.parse(entry.occurred_at)) });
@@ -219,7 +225,7 @@ export function createEventStore(database: Database) {
       await tx
         .updateTable('events')
         .set({
-          actor_id: row.actor_id, actor_email: row.actor_email, actor_name: row.actor_name, obo_id: row.obo_id,
+          action: row.action, actor_id: row.actor_id, actor_email: row.actor_email, actor_name: row.actor_name, obo_id: row.obo_id,
           obo_email: row.obo_email, target_name: row.target_name, ip: row.ip, user_agent: row.user_agent,
           req_body: row.req_body, req_response: row.req_response, metadata: row.metadata, personal: row.personal,
         })

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { verifyExport } from '../../src/integrity/offline-verify.ts';
 import { waitForExport } from '../helpers/exports.ts';
+import { waitFor } from '../helpers/otlp-receiver.ts';
 import { sampleEvent, startTestApp, type Session, type TestApp } from '../helpers/test-app.ts';
 import { rawQuery } from '../helpers/test-database.ts';
 
@@ -208,6 +209,33 @@ describe('erasure', () => {
         assert.deepEqual(filesHolding(t.dataDir, value), [], value);
       }
     }
+  });
+
+  it("erases the subject from alerts fired about them and from Auditum's alert.triggered entries", async () => {
+    const minute = new Date(Date.now() - 60_000).toISOString().slice(0, 17);
+    await ingest([1, 2, 3, 4, 5].map((s) => ({
+      type: 'login.failure', result: 'failed', ip: SUBJECT.ip,
+      actor: { id: SUBJECT.id, email: SUBJECT.email, name: SUBJECT.name }, occurred_at: `${minute}0${s}.000Z`,
+    })));
+    const triggered = async () => (await t.request('GET', '/v1/events?type=alert.triggered')).body.events;
+    await waitFor('alert.triggered', async () => (await triggered()).length > 0);
+    assert.match((await triggered())[0].action, /Zed Erasable-Name/);
+
+    const done = await erase({ subject: { actor_id: SUBJECT.id }, reason: 'DSAR-4' });
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    for (const entry of await triggered()) {
+      assert.equal(entry.action, '[erased]');
+      assert.equal(entry.metadata.group_key, '[erased]');
+      assert.equal(entry.target.type, 'alert', 'what fired stays readable');
+    }
+    const alerts = (await t.request('GET', '/v1/alerts', { as: owner })).body.alerts;
+    assert.ok(alerts.length > 0);
+    for (const alert of alerts.filter((a: any) => a.group?.by === 'actor')) {
+      assert.deepEqual([alert.group.value, alert.group.label], ['[erased]', '[erased]']);
+      assert.doesNotMatch(alert.link, /zed/i);
+    }
+    assert.equal((await t.request('GET', `/v1/events?q=${encodeURIComponent(SUBJECT.name)}`)).body.events.length, 0);
+    assert.equal((await verify()).ok, true);
   });
 
   it('refuses bad requests, other roles, and a legal hold, writing nothing', async () => {
