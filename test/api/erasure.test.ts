@@ -238,6 +238,21 @@ describe('erasure', () => {
     assert.equal((await verify()).ok, true);
   });
 
+  it('works on a chain whose prefix retention purged, and the purge goes on working after it', async () => {
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    const subject = { id: SUBJECT.id, email: SUBJECT.email };
+    await ingest([40, 39, 2, 1].map((n) => sampleEvent({ actor: subject, occurred_at: daysAgo(n) })));
+    assert.equal((await t.request('PUT', '/v1/settings/retention', { as: owner, body: { retention_days: 30 } })).status, 200);
+    const first = await t.app.services.retention.run(t.org.id);
+    assert.ok(first.purged >= 2, JSON.stringify(first));
+    const done = await erase({ subject: { email: SUBJECT.email }, reason: 'DSAR-5' });
+    assert.equal(done.result.entries, 2, JSON.stringify(done.result));
+    assert.equal((await verify()).ok, true);
+    assert.equal((await t.request('PUT', '/v1/settings/retention', { as: owner, body: { retention_days: 1 } })).status, 200);
+    assert.ok((await t.app.services.retention.run(t.org.id)).purged >= 1);
+    assert.equal((await verify()).ok, true, 'the anchor still starts the chain');
+  });
+
   it('refuses bad requests, other roles, and a legal hold, writing nothing', async () => {
     await seed();
     for (const body of [
