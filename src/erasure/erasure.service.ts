@@ -115,6 +115,13 @@ export function erasureMetadata(row: ErasureRow, result?: ErasureResult): Record
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** Counting, then (unless a dry run) erasing: scanned_seq runs over both passes. */
+function progressOf(row: ErasureRow): number {
+  if (row.status === 'completed') return 1;
+  const total = row.last_seq * (row.dry_run ? 1 : 2);
+  return total === 0 ? 0 : Math.min(1, row.scanned_seq / total);
+}
+
 export function view(row: ErasureRow): ErasureView {
   return {
     id: row.id,
@@ -126,8 +133,7 @@ export function view(row: ErasureRow): ErasureView {
     reason: row.reason,
     skip_legacy: row.skip_legacy === 1,
     requested_by: JSON.parse(row.requested_by),
-    // Counting, then (unless a dry run) erasing: scanned_seq runs over both passes.
-    progress: row.status === 'completed' ? 1 : row.last_seq === 0 ? 0 : Math.min(1, row.scanned_seq / (row.last_seq * (row.dry_run ? 1 : 2))),
+    progress: progressOf(row),
     result: JSON.parse(row.result),
     error: row.error,
     created_at: new Date(row.created_at).toISOString(),

@@ -12,7 +12,7 @@ import type { OrgService } from './org.service.ts';
 const orgSchema = z.object({ id: z.string(), slug: z.string(), name: z.string(), created_at: z.string() });
 const settingsSchema = z.object({
   org: orgSchema,
-  personal_fields: z.array(z.string()).describe('the organization\'s own personal field paths (metadata, request body or response)'),
+  personal_fields: z.array(z.string()).describe("the organization's own personal field paths (metadata, request body or response)"),
   fixed_personal_fields: z.array(z.string()).describe('the fields every entry treats as personal'),
 });
 
