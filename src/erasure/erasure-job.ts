@@ -8,7 +8,7 @@ import { inTransaction, type Executor } from '../db/unit-of-work.ts';
 import { entryToRow, rowToEntry, type EventRow } from '../events/entry-mapping.ts';
 import type { Entry } from '../events/event.schemas.ts';
 import type { EventStore } from '../events/event-store.ts';
-import { ERASED, eraseFields } from '../events/personal-fields.ts';
+import { ERASED, eraseFields, saltedPaths } from '../events/personal-fields.ts';
 import { filterFields } from '../events/search-indexer.ts';
 import type { ExportService } from '../exports/export.service.ts';
 import { PermanentJobError, type JobHandler } from '../jobs/job-runner.ts';
@@ -59,7 +59,7 @@ export function createErasureJobHandler(deps: ErasureJobDeps): JobHandler {
       if (row.from_ms !== null && stored.occurred_at < row.from_ms) continue;
       if (row.to_ms !== null && stored.occurred_at >= row.to_ms) continue;
       const entry = rowToEntry(stored);
-      const salted = entry.personal && Object.keys(entry.personal).filter((path) => 'salt' in entry.personal![path]!);
+      const salted = entry.personal && saltedPaths(entry.personal);
       const paths = fieldsToErase(entry, subject, salted ?? legacyPaths(entry, listed));
       if (paths.length > 0) matches.push({ entry, row: stored, paths, legacy: !salted });
     }
@@ -122,8 +122,9 @@ export function createErasureJobHandler(deps: ErasureJobDeps): JobHandler {
         throw new PermanentJobError(message);
       }
       if ((await deps.retention.status(row.org_id)).legal_hold) {
-        await finish(row, preview, legalHoldError().message);
-        throw new PermanentJobError(legalHoldError().message);
+        const { message } = legalHoldError();
+        await finish(row, preview, message);
+        throw new PermanentJobError(message);
       }
       const start = { ...emptyResult(), legacy_entries: preview.legacy_entries };
       await repo.update(row.id, { scanned_seq: last, result: JSON.stringify(start) });

@@ -16,8 +16,8 @@ export interface Placement {
   seq: number;
   prevHash: string;
   receivedAt: number;
-  /** The organization's own personal field paths (settings), committed to besides the fixed ones. */
-  personalFields?: readonly string[];
+  /** Every personal field path the entry commits to (default: the fixed ones; see personalPathsOf). */
+  personalPaths?: readonly string[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -28,8 +28,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export function buildEntry(input: EventInput, at: Placement): Omit<Entry, 'hash'> {
   const entry = buildFields(input, at);
-  const paths = at.personalFields?.length ? [...FIXED_PERSONAL_PATHS, ...at.personalFields] : FIXED_PERSONAL_PATHS;
-  return { ...entry, hash_version: HASH_VERSION, personal: saltPersonal(entry, paths) };
+  return { ...entry, hash_version: HASH_VERSION, personal: saltPersonal(entry, at.personalPaths ?? FIXED_PERSONAL_PATHS) };
+}
+
+/** The paths an entry commits to: the fixed ones, then the organization's and any of the entry's own. */
+export function personalPathsOf(...lists: ReadonlyArray<readonly string[] | undefined>): readonly string[] {
+  return lists.some((list) => list?.length) ? [...FIXED_PERSONAL_PATHS, ...lists.flatMap((list) => list ?? [])] : FIXED_PERSONAL_PATHS;
 }
 
 function buildFields(input: EventInput, at: Placement): Omit<Entry, 'hash'> {

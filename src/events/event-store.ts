@@ -6,7 +6,7 @@ import type { Database } from '../db/database.ts';
 import { PK_SLOTS } from '../db/event-keys.ts';
 import { afterCommit, inTransaction, type Executor } from '../db/unit-of-work.ts';
 import type { Entry, EventInput } from './event.schemas.ts';
-import { buildEntry, entryToRow, rowToEntry, type NewEventRow } from './entry-mapping.ts';
+import { buildEntry, entryToRow, personalPathsOf, rowToEntry, type NewEventRow } from './entry-mapping.ts';
 import { entryHash, GENESIS_HASH } from './hash-chain.ts';
 
 export interface AppendResult {
@@ -86,7 +86,8 @@ export function createEventStore(database: Database) {
         for (const row of rows) known.set(row.id, { id: row.id, seq: row.seq, hash: row.hash, duplicate: true });
       }
 
-      const personalFields = JSON.parse(head.personal_fields) as string[];
+      const orgFields = JSON.parse(head.personal_fields) as string[];
+      const orgPaths = personalPathsOf(orgFields);
       let seq = head.last_seq;
       let prevHash = head.last_hash;
       const out: AppendResult[] = [];
@@ -131,7 +132,7 @@ export function createEventStore(database: Database) {
         seq += 1;
         const draft = buildEntry(input, {
           id: input.id ?? uuidv7(), orgId, seq, prevHash, receivedAt: receivedAtOf(index),
-          personalFields: options.personal?.[index] ? [...personalFields, ...options.personal[index]!] : personalFields,
+          personalPaths: options.personal?.[index] ? personalPathsOf(orgFields, options.personal[index]) : orgPaths,
         });
         const entry: Entry = { ...draft, hash: entryHash(draft) };
         rows.push({ ...entryToRow(entry), pk: await allocatePk(Date.parse(entry.occurred_at)) });

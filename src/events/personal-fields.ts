@@ -96,6 +96,11 @@ export function erasedPaths(personal: Personal | undefined): string[] {
   return Object.entries(personal ?? {}).filter(([, field]) => 'commitment' in field).map(([path]) => path);
 }
 
+/** The fields of `personal` that still hold their value (and so can be erased). */
+export function saltedPaths(personal: Personal): string[] {
+  return Object.entries(personal).filter(([, field]) => 'salt' in field).map(([path]) => path);
+}
+
 /**
  * The entry with the values at `paths` erased: each reads as ERASED and keeps only its commitment,
  * so the entry still gives its hash. Paths that are not holding a value (salted) are left alone.
