@@ -55,6 +55,7 @@ async function main(dialect: BenchStore['dialect']): Promise<Summary | undefined
     await services.store.append(orgId, inputs);
     if (i < INGEST) baselineSeconds += (performance.now() - t0) / 1000;
     if (i === INGEST) console.log(`  baseline measured; filling to ${fmt(TOTAL)} entries...`);
+    if (i > 0 && i % 1_000_000 === 0) console.log(`  ${fmt(i)} entries stored (${fmt(process.uptime(), 0)} s)`);
   }
   const baselineRate = INGEST / baselineSeconds;
   if (ONLY === 'exports') {

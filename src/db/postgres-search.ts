@@ -46,10 +46,12 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
       const rows = await holding(orgId, terms).where('pk', '<', beforePk).orderBy('pk', 'desc').limit(limit).execute();
       return rows.map((row) => row.pk);
     },
-    // Unordered, the bitmap scan stops after `limit` rows instead of sorting every match.
-    async matchingKeys(orgId, terms, limit, { fromPk, beforePk }) {
-      const rows = await holding(orgId, terms).where('pk', '>=', fromPk).where('pk', '<', beforePk).limit(limit).execute();
-      return rows.map((row) => row.pk);
+    // Unordered, the scan stops after `limit` rows instead of sorting every match.
+    async countMatching(orgId, terms, limit, { fromPk, beforePk }, except) {
+      const matches = holding(orgId, terms).where('pk', '>=', fromPk).where('pk', '<', beforePk)
+        .where(sql<boolean>`pk <> all(${except}::bigint[])`).limit(limit);
+      const row = await db.selectFrom(matches.as('m')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async add(orgId, docs, fence) {
       if (docs.length === 0) return;

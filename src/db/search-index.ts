@@ -54,10 +54,11 @@ export interface SearchIndex {
   /** Up to `limit` indexed pks of the organization below `beforePk` whose text holds every term, newest first. */
   candidates(orgId: string, terms: string[], limit: number, beforePk?: number): Promise<number[]>;
   /**
-   * Up to `limit` indexed pks of the organization in the key range whose text holds every term, in
-   * no set order: what a capped count reads, without the cost of ordering every match.
+   * How many indexed entries of the organization in the key range hold every term, leaving out the
+   * keys in `except`, counting no further than `limit`: what a capped count reads, counted by the
+   * engine, with no ordering of the matches and no key sent back.
    */
-  matchingKeys(orgId: string, terms: string[], limit: number, range: KeyRange): Promise<number[]>;
+  countMatching(orgId: string, terms: string[], limit: number, range: KeyRange, except: number[]): Promise<number>;
   /**
    * Adds one organization's next entries and its new high-water seq, in one transaction, which
    * `fence` (where the index lives in the shared database) may refuse by throwing.

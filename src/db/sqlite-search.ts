@@ -69,7 +69,7 @@ const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""
 interface OrgTable {
   n: number;
   candidates: SQLite.Statement<[string, bigint, number], { pk: number }>;
-  matching: SQLite.Statement<[string, bigint, bigint, number], { pk: number }>;
+  counting: SQLite.Statement<[string, bigint, bigint, string, number], { n: number }>;
   insert: SQLite.Statement<[number, string]>;
   remove: SQLite.Statement<[number]>;
 }
@@ -138,7 +138,8 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
     const table: OrgTable = {
       n,
       candidates: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`),
-      matching: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid >= ? AND rowid < ? LIMIT ?`),
+      counting: handle.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${name} WHERE ${name} MATCH ? AND rowid >= ? AND rowid < ?
+        AND rowid NOT IN (SELECT value FROM json_each(?)) LIMIT ?)`),
       insert: handle.prepare(`INSERT INTO ${name}(rowid, doc) VALUES (?, ?)`),
       remove: handle.prepare(`DELETE FROM ${name} WHERE rowid = ?`),
     };
@@ -206,9 +207,10 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
       const table = tableFor(orgId, false);
       return table ? table.candidates.all(ftsQuery(terms), BigInt(beforePk), limit).map((row) => row.pk) : [];
     },
-    async matchingKeys(orgId, terms, limit, { fromPk, beforePk }) {
+    async countMatching(orgId, terms, limit, { fromPk, beforePk }, except) {
       const table = tableFor(orgId, false);
-      return table ? table.matching.all(ftsQuery(terms), BigInt(fromPk), BigInt(beforePk), limit).map((row) => row.pk) : [];
+      const range = [BigInt(fromPk), BigInt(beforePk)] as const;
+      return table ? table.counting.get(ftsQuery(terms), ...range, JSON.stringify(except), limit)!.n : 0;
     },
     async add(orgId, docs) {
       if (docs.length === 0) return;

@@ -163,20 +163,20 @@ export function createEventQuery(database: Database) {
 
   /** How many entries match, counting no further than `cap`. */
   async function count(orgId: string, filter: EventFilter, cap: number): Promise<{ value: number; capped: boolean }> {
-    const keys = await searchedKeys(orgId, filter, cap + 1);
-    if (keys) return { value: Math.min(keys.size, cap), capped: keys.size > cap };
+    const n = await searchedCount(orgId, filter, cap + 1);
+    if (n !== undefined) return { value: Math.min(n, cap), capped: n > cap };
     const { rows, capped } = await matching(orgId, filter, cap);
     return { value: rows.length, capped };
   }
 
   /**
-   * For a filter of words the index answers alone (each long enough, no field conditions): the keys
-   * of up to `limit` matches, read from the index unordered, plus the unindexed tail's and, for a
-   * time range, those of the second at each end where a key's time may differ from its entry's
-   * (those rows are checked). The index's answer is exact, so no other row is read; a batch indexed
-   * between the reads is in both, and counted once.
+   * For a filter of words the index answers alone (each long enough, no field conditions): the
+   * matches, counted to `limit`. The index counts those in its key range itself; the unindexed
+   * tail's and, for a time range, those of the second at each end where a key's time may differ
+   * from its entry's are checked row by row. The index's answer is exact, so no other row is read;
+   * a batch indexed between the reads is left out of the index's count, so it is counted once.
    */
-  async function searchedKeys(orgId: string, filter: EventFilter, limit: number): Promise<Set<number> | undefined> {
+  async function searchedCount(orgId: string, filter: EventFilter, limit: number): Promise<number | undefined> {
     const terms = searchTerms(filter.q);
     const indexable = terms.every((w) => [...w].length >= search.minTermLength);
     if (terms.length === 0 || !indexable || hasFieldConditions(filter)) return undefined;
@@ -193,8 +193,9 @@ export function createEventQuery(database: Database) {
       fromPk: from === undefined ? 0 : (from + SPILL_SLACK_MS) * PK_SLOTS,
       beforePk: to === undefined ? Number.MAX_SAFE_INTEGER : to * PK_SLOTS,
     };
-    if (sure.fromPk < sure.beforePk) for (const pk of await search.matchingKeys(orgId, terms, limit, sure)) keys.add(pk);
-    return keys;
+    if (keys.size >= limit || sure.fromPk >= sure.beforePk) return keys.size;
+    const inRange = [...keys].filter((pk) => pk >= sure.fromPk && pk < sure.beforePk);
+    return keys.size + (await search.countMatching(orgId, terms, limit - keys.size, sure, inRange));
   }
 
   /** The time and result of each matching entry, up to `cap` of them (the activity chart's fallback). */

@@ -62,4 +62,21 @@ describe('search index candidates', () => {
     assert.deepEqual(await query.count(org.id, { q: 'checkout' }, 14), { value: 14, capped: false });
     assert.deepEqual(await query.count(org.id, { q: 'checkout' }, 13), { value: 13, capped: true });
   });
+
+  it('counts in the engine, leaving out the keys already counted, no further than the limit', async () => {
+    const org = await t.createOrg('counted-in-engine');
+    const events = Array.from({ length: 30 }, (_, k) => sampleEvent({ action: k % 2 === 0 ? `weekly audit ${k}` : `weekly run ${k}` }));
+    assert.equal((await t.request('POST', '/v1/events', { key: org.key, body: { events } })).status, 201);
+    await t.app.services.indexer.catchUp();
+    const search = t.app.services.database.search;
+    const all = { fromPk: 0, beforePk: Number.MAX_SAFE_INTEGER };
+    const audits = await search.candidates(org.id, ['audit'], 100);
+    assert.equal(audits.length, 15);
+    assert.equal(await search.countMatching(org.id, ['audit'], 100, all, []), 15);
+    assert.equal(await search.countMatching(org.id, ['weekly', 'audit'], 100, all, audits.slice(0, 4)), 11);
+    assert.equal(await search.countMatching(org.id, ['audit'], 6, all, []), 6);
+    const newest = { fromPk: audits[2]!, beforePk: Number.MAX_SAFE_INTEGER };
+    assert.equal(await search.countMatching(org.id, ['audit'], 100, newest, [audits[0]!]), 2);
+    assert.equal(await search.countMatching(t.org.id, ['audit'], 100, all, []), 0);
+  });
 });
