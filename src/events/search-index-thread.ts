@@ -27,7 +27,9 @@ export function startSearchIndexThread(options: SearchIndexThreadOptions, log: F
   let restartTimer: NodeJS.Timeout | undefined;
 
   function spawn() {
-    const thread = new Worker(new URL('./search-worker.mjs', import.meta.url), { workerData: options });
+    // A heap limit of its own, as the main thread's (bin/auditum.mjs): V8 then collects before it grows.
+    const resourceLimits = { maxOldGenerationSizeMb: 512 };
+    const thread = new Worker(new URL('./search-worker.mjs', import.meta.url), { workerData: options, resourceLimits });
     worker = thread;
     let crashed = false;
     thread.on('message', (message: WorkerMessage) => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Run as a program, as `npm start` runs it: with the Node flags of its first line. */
 export const CLI = path.resolve('bin/auditum.mjs');
 
 /**
@@ -14,7 +15,7 @@ export function runCliProcess(
   timeoutMs?: number,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(CLI, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -36,7 +37,7 @@ export async function startServerProcess(
   env: Record<string, string>,
   options: { stdout?: number; healthTimeoutMs?: number } = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(CLI, ['serve'], {
     env: { ...process.env, HOST: '127.0.0.1', AUDITUM_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
