@@ -5,6 +5,7 @@ import { inTransaction, type Executor } from './unit-of-work.ts';
 
 interface SearchTables {
   search_docs: { org_id: string; pk: number; doc: string };
+  events: { org_id: string; pk: number; occurred_at: number; result: string };
   search_state: { org_id: string; indexed_seq: number };
   event_counts: EventCountsTable;
 }
@@ -52,6 +53,22 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
         .where(sql<boolean>`pk <> all(${except}::bigint[])`).limit(limit);
       const row = await db.selectFrom(matches.as('m')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+    // Joined with the events table for the time and result; unordered, as the count above.
+    async matchingTimes(orgId, terms, limit, { fromPk, beforePk }, { from, to }, except) {
+      let query = db
+        .selectFrom('search_docs as d')
+        .innerJoin('events as e', (join) => join.onRef('e.pk', '=', 'd.pk').on('e.org_id', '=', orgId))
+        .select(['e.occurred_at as at', 'e.result'])
+        .where('d.org_id', '=', orgId)
+        .where('d.pk', '>=', fromPk)
+        .where('d.pk', '<', beforePk)
+        .where(sql<boolean>`d.pk <> all(${except}::bigint[])`)
+        .where('e.occurred_at', '>=', from)
+        .where('e.occurred_at', '<', to);
+      for (const term of terms) query = query.where(sql<boolean>`d.doc like ${containing(term)}`);
+      const rows = await query.limit(limit).execute();
+      return rows.map((row) => ({ at: Number(row.at), result: row.result }));
     },
     async add(orgId, docs, fence) {
       if (docs.length === 0) return;

@@ -60,6 +60,12 @@ export interface SearchIndex {
    */
   countMatching(orgId: string, terms: string[], limit: number, range: KeyRange, except: number[]): Promise<number>;
   /**
+   * The time and result of up to `limit` indexed entries of the organization in the key range that
+   * hold every term and occurred in [`window.from`, `window.to`), leaving out the keys in `except`,
+   * in no set order: what the activity chart of a search counts, read by the engine in one go.
+   */
+  matchingTimes(orgId: string, terms: string[], limit: number, range: KeyRange, window: TimeWindow, except: number[]): Promise<TimedResult[]>;
+  /**
    * Adds one organization's next entries and its new high-water seq, in one transaction, which
    * `fence` (where the index lives in the shared database) may refuse by throwing.
    */
@@ -80,6 +86,18 @@ export interface SearchIndex {
   /** The indexed entries' counts per unit and result (event-counts.ts), for a filter `countable` accepts. */
   counts(orgId: string, query: CountQuery): Promise<CountCell[]>;
   close(): Promise<void>;
+}
+
+/** A span of time in epoch ms: from `from` (inclusive) to `to` (exclusive). */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+/** When an entry occurred (epoch ms) and its result. */
+export interface TimedResult {
+  at: number;
+  result: string;
 }
 
 /** A range of keys: from `fromPk` (inclusive) to `beforePk` (exclusive). */

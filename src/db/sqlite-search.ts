@@ -1,7 +1,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { FilterIndex, RemovedEntry, SearchDoc, SearchIndex } from './search-index.ts';
+import type { FilterIndex, RemovedEntry, SearchDoc, SearchIndex, TimedResult } from './search-index.ts';
 import { COUNT_UNITS, countRows, readCounts, type CountedEntry } from './event-counts.ts';
 import { preparePrivateSqliteFile } from '../data-dir.ts';
 import { FILTER_COLUMNS, filterConditions } from '../query/event-filter.ts';
@@ -70,6 +70,7 @@ interface OrgTable {
   n: number;
   candidates: SQLite.Statement<[string, bigint, number], { pk: number }>;
   counting: SQLite.Statement<[string, bigint, bigint, string, number], { n: number }>;
+  timed: SQLite.Statement<[string, bigint, bigint, number, number, string, number], TimedResult>;
   insert: SQLite.Statement<[number, string]>;
   remove: SQLite.Statement<[number]>;
 }
@@ -140,6 +141,10 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
       candidates: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`),
       counting: handle.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${name} WHERE ${name} MATCH ? AND rowid >= ? AND rowid < ?
         AND rowid NOT IN (SELECT value FROM json_each(?)) LIMIT ?)`),
+      // The filter index holds each indexed entry's time and result beside its document.
+      timed: handle.prepare(`SELECT f.occurred_at AS at, f.result FROM ${name} JOIN event_filters f ON f.pk = ${name}.rowid
+        WHERE ${name} MATCH ? AND ${name}.rowid >= ? AND ${name}.rowid < ? AND f.occurred_at >= ? AND f.occurred_at < ?
+        AND ${name}.rowid NOT IN (SELECT value FROM json_each(?)) LIMIT ?`),
       insert: handle.prepare(`INSERT INTO ${name}(rowid, doc) VALUES (?, ?)`),
       remove: handle.prepare(`DELETE FROM ${name} WHERE rowid = ?`),
     };
@@ -211,6 +216,11 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
       const table = tableFor(orgId, false);
       const range = [BigInt(fromPk), BigInt(beforePk)] as const;
       return table ? table.counting.get(ftsQuery(terms), ...range, JSON.stringify(except), limit)!.n : 0;
+    },
+    async matchingTimes(orgId, terms, limit, { fromPk, beforePk }, { from, to }, except) {
+      const table = tableFor(orgId, false);
+      const range = [BigInt(fromPk), BigInt(beforePk)] as const;
+      return table ? table.timed.all(ftsQuery(terms), ...range, from, to, JSON.stringify(except), limit) : [];
     },
     async add(orgId, docs) {
       if (docs.length === 0) return;

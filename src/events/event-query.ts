@@ -12,7 +12,7 @@ import {
   type EventFilter,
 } from '../query/event-filter.ts';
 import { distinctActorEmails, distinctTypes } from '../query/distinct-values.ts';
-import type { FilterIndex } from '../db/search-index.ts';
+import type { FilterIndex, TimedResult } from '../db/search-index.ts';
 import type { Entry } from './event.schemas.ts';
 import { rowToEntry, type EventRow } from './entry-mapping.ts';
 import { PK_SLOTS } from '../db/event-keys.ts';
@@ -169,19 +169,30 @@ export function createEventQuery(database: Database) {
     return { value: rows.length, capped };
   }
 
-  /**
-   * For a filter of words the index answers alone (each long enough, no field conditions): the
-   * matches, counted to `limit`. The index counts those in its key range itself; the unindexed
-   * tail's and, for a time range, those of the second at each end where a key's time may differ
-   * from its entry's are checked row by row. The index's answer is exact, so no other row is read;
-   * a batch indexed between the reads is left out of the index's count, so it is counted once.
-   */
-  async function searchedCount(orgId: string, filter: EventFilter, limit: number): Promise<number | undefined> {
+  /** The words of a filter the index answers alone (each long enough, no field conditions), if it is one. */
+  function indexAlone(filter: EventFilter): string[] | undefined {
     const terms = searchTerms(filter.q);
     const indexable = terms.every((w) => [...w].length >= search.minTermLength);
-    if (terms.length === 0 || !indexable || hasFieldConditions(filter)) return undefined;
+    return terms.length === 0 || !indexable || hasFieldConditions(filter) ? undefined : terms;
+  }
+
+  /** The unindexed tail's matches (checked row by row), newest first, up to `limit`. */
+  async function unindexedMatches(orgId: string, filter: EventFilter, limit: number): Promise<EventRow[]> {
+    return tailSource(orgId, filter, await search.indexedSeq(orgId))(undefined, limit);
+  }
+
+  /**
+   * For a filter the index answers alone: the matches, counted to `limit`. The index counts those
+   * in its key range itself; the unindexed tail's and, for a time range, those of the second at each
+   * end where a key's time may differ from its entry's are checked row by row. The index's answer is
+   * exact, so no other row is read; a batch indexed between the reads is left out of the index's
+   * count, so it is counted once.
+   */
+  async function searchedCount(orgId: string, filter: EventFilter, limit: number): Promise<number | undefined> {
+    const terms = indexAlone(filter);
+    if (!terms) return undefined;
     const fields = filterConditions(db.selectFrom('events'), orgId, filter);
-    const rows = await tailSource(orgId, filter, await search.indexedSeq(orgId))(undefined, limit);
+    const rows = await unindexedMatches(orgId, filter, limit);
     const { from, to } = filter;
     const edges = [from, to].filter((at): at is number => at !== undefined);
     for (const at of edges) {
@@ -198,8 +209,27 @@ export function createEventQuery(database: Database) {
     return keys.size + (await search.countMatching(orgId, terms, limit - keys.size, sure, inRange));
   }
 
+  /**
+   * For a filter the index answers alone: the time and result of up to `limit` matches. The index
+   * reads them with each entry's own time, over every key the range's entries can have; the
+   * unindexed tail's are checked row by row and left out of the index's read.
+   */
+  async function searchedTimes(orgId: string, filter: EventFilter, limit: number): Promise<TimedResult[] | undefined> {
+    const terms = indexAlone(filter);
+    if (!terms) return undefined;
+    const tail = await unindexedMatches(orgId, filter, limit);
+    const rows = tail.map((row) => ({ at: Number(row.occurred_at), result: row.result }));
+    if (rows.length >= limit) return rows;
+    const { from = 0, to = Math.floor(Number.MAX_SAFE_INTEGER / PK_SLOTS) - SPILL_SLACK_MS } = filter;
+    const keys = { fromPk: from * PK_SLOTS, beforePk: (to + SPILL_SLACK_MS) * PK_SLOTS };
+    const indexed = await search.matchingTimes(orgId, terms, limit - rows.length, keys, { from, to }, tail.map((row) => row.pk));
+    return rows.concat(indexed);
+  }
+
   /** The time and result of each matching entry, up to `cap` of them (the activity chart's fallback). */
   async function matching(orgId: string, filter: EventFilter, cap: number): Promise<{ rows: Array<{ at: number; result: string }>; capped: boolean }> {
+    const searched = await searchedTimes(orgId, filter, cap + 1);
+    if (searched) return { rows: searched.slice(0, cap), capped: searched.length > cap };
     const seen = new Map<number, { at: number; result: string }>();
     for (const source of await sources(orgId, filter)) {
       let after: number | undefined;

@@ -55,12 +55,19 @@ describe('search index candidates', () => {
           const expected = all.filter((k) => inRange(k) && q.split(' ').every((w) => action(k).includes(w))).length;
           const counted = await query.count(org.id, { q, from, to }, 1000);
           assert.deepEqual(counted, { value: expected, capped: false }, `q=${q} from=${from} to=${to}`);
+          // The activity chart's read of the same matches: each one's own time, once.
+          const times = all.filter((k) => inRange(k) && q.split(' ').every((w) => action(k).includes(w))).map((k) => t0 + k * 137);
+          const found = await query.matching(org.id, { q, from, to }, 1000);
+          assert.deepEqual(found.rows.map((row) => row.at).sort((a, b) => a - b), times, `times q=${q} from=${from} to=${to}`);
+          assert.ok(found.rows.every((row) => row.result === 'success') && !found.capped);
         }
       }
     }
     assert.deepEqual(await query.count(org.id, { q: 'nightly' }, 25), { value: 25, capped: true });
     assert.deepEqual(await query.count(org.id, { q: 'checkout' }, 14), { value: 14, capped: false });
     assert.deepEqual(await query.count(org.id, { q: 'checkout' }, 13), { value: 13, capped: true });
+    assert.deepEqual((await query.matching(org.id, { q: 'nightly' }, 25)).capped, true);
+    assert.equal((await query.matching(org.id, { q: 'nightly' }, 25)).rows.length, 25);
   });
 
   it('counts in the engine, leaving out the keys already counted, no further than the limit', async () => {
