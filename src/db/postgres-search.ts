@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { SearchIndex } from './search-index.ts';
+import type { KeyRange, SearchIndex } from './search-index.ts';
 import { countRows, readCounts, type CountRow, type EventCountsTable } from './event-counts.ts';
 import { inTransaction, type Executor } from './unit-of-work.ts';
 
@@ -37,6 +37,9 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
     for (const term of terms) query = query.where(sql<boolean>`doc like ${containing(term)}`);
     return query;
   };
+  /** The same, in the key range and leaving out the keys in `except`. */
+  const holdingIn = (orgId: string, terms: string[], { fromPk, beforePk }: KeyRange, except: number[]) =>
+    holding(orgId, terms).where('pk', '>=', fromPk).where('pk', '<', beforePk).where(sql<boolean>`pk <> all(${except}::bigint[])`);
   return {
     minTermLength: 3,
     async indexedSeq(orgId) {
@@ -48,26 +51,21 @@ export function createPostgresSearch(database: Kysely<any>): SearchIndex {
       return rows.map((row) => row.pk);
     },
     // Unordered, the scan stops after `limit` rows instead of sorting every match.
-    async countMatching(orgId, terms, limit, { fromPk, beforePk }, except) {
-      const matches = holding(orgId, terms).where('pk', '>=', fromPk).where('pk', '<', beforePk)
-        .where(sql<boolean>`pk <> all(${except}::bigint[])`).limit(limit);
+    async countMatching(orgId, terms, limit, range, except) {
+      const matches = holdingIn(orgId, terms, range, except).limit(limit);
       const row = await db.selectFrom(matches.as('m')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
     },
     // Joined with the events table for the time and result; unordered, as the count above.
-    async matchingTimes(orgId, terms, limit, { fromPk, beforePk }, { from, to }, except) {
-      let query = db
-        .selectFrom('search_docs as d')
+    async matchingTimes(orgId, terms, limit, range, { from, to }, except) {
+      const rows = await db
+        .selectFrom(holdingIn(orgId, terms, range, except).as('d'))
         .innerJoin('events as e', (join) => join.onRef('e.pk', '=', 'd.pk').on('e.org_id', '=', orgId))
         .select(['e.occurred_at as at', 'e.result'])
-        .where('d.org_id', '=', orgId)
-        .where('d.pk', '>=', fromPk)
-        .where('d.pk', '<', beforePk)
-        .where(sql<boolean>`d.pk <> all(${except}::bigint[])`)
         .where('e.occurred_at', '>=', from)
-        .where('e.occurred_at', '<', to);
-      for (const term of terms) query = query.where(sql<boolean>`d.doc like ${containing(term)}`);
-      const rows = await query.limit(limit).execute();
+        .where('e.occurred_at', '<', to)
+        .limit(limit)
+        .execute();
       return rows.map((row) => ({ at: Number(row.at), result: row.result }));
     },
     async add(orgId, docs, fence) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { FilterIndex, RemovedEntry, SearchDoc, SearchIndex, TimedResult } from './search-index.ts';
+import type { FilterIndex, KeyRange, RemovedEntry, SearchDoc, SearchIndex, TimedResult } from './search-index.ts';
 import { COUNT_UNITS, countRows, readCounts, type CountedEntry } from './event-counts.ts';
 import { preparePrivateSqliteFile } from '../data-dir.ts';
 import { FILTER_COLUMNS, filterConditions } from '../query/event-filter.ts';
@@ -66,11 +66,16 @@ const FIRST_ANALYZE = 20_000;
 /** Quotes one term as an FTS5 string (a phrase): trigram phrases match substrings. */
 const ftsQuery = (terms: string[]) => terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND ');
 
+type KeyRangeArgs = [match: string, fromPk: bigint, beforePk: bigint, except: string];
+/** A search's terms, key range (bound as integers, which FTS5 seeks by) and left-out keys, as statement parameters. */
+const keyRangeArgs = (terms: string[], { fromPk, beforePk }: KeyRange, except: number[]): KeyRangeArgs =>
+  [ftsQuery(terms), BigInt(fromPk), BigInt(beforePk), JSON.stringify(except)];
+
 interface OrgTable {
   n: number;
   candidates: SQLite.Statement<[string, bigint, number], { pk: number }>;
-  counting: SQLite.Statement<[string, bigint, bigint, string, number], { n: number }>;
-  timed: SQLite.Statement<[string, bigint, bigint, number, number, string, number], TimedResult>;
+  counting: SQLite.Statement<[...KeyRangeArgs, number], { n: number }>;
+  timed: SQLite.Statement<[...KeyRangeArgs, number, number, number], TimedResult>;
   insert: SQLite.Statement<[number, string]>;
   remove: SQLite.Statement<[number]>;
 }
@@ -136,15 +141,15 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
       USING fts5(doc, content='', contentless_delete=1, tokenize='trigram case_sensitive 1')`);
     // A delete takes the document's terms out of the index at once, not at a later merge (erasure).
     handle.prepare(`INSERT INTO ${name}(${name}, rank) VALUES ('secure-delete', 1)`).run();
+    // Matches of the terms in a key range, leaving out the keys of a JSON array: the parameters of keyRangeArgs.
+    const inKeyRange = `${name} MATCH ? AND ${name}.rowid >= ? AND ${name}.rowid < ? AND ${name}.rowid NOT IN (SELECT value FROM json_each(?))`;
     const table: OrgTable = {
       n,
       candidates: handle.prepare(`SELECT rowid AS pk FROM ${name} WHERE ${name} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?`),
-      counting: handle.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${name} WHERE ${name} MATCH ? AND rowid >= ? AND rowid < ?
-        AND rowid NOT IN (SELECT value FROM json_each(?)) LIMIT ?)`),
+      counting: handle.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ${name} WHERE ${inKeyRange} LIMIT ?)`),
       // The filter index holds each indexed entry's time and result beside its document.
       timed: handle.prepare(`SELECT f.occurred_at AS at, f.result FROM ${name} JOIN event_filters f ON f.pk = ${name}.rowid
-        WHERE ${name} MATCH ? AND ${name}.rowid >= ? AND ${name}.rowid < ? AND f.occurred_at >= ? AND f.occurred_at < ?
-        AND ${name}.rowid NOT IN (SELECT value FROM json_each(?)) LIMIT ?`),
+        WHERE ${inKeyRange} AND f.occurred_at >= ? AND f.occurred_at < ? LIMIT ?`),
       insert: handle.prepare(`INSERT INTO ${name}(rowid, doc) VALUES (?, ?)`),
       remove: handle.prepare(`DELETE FROM ${name} WHERE rowid = ?`),
     };
@@ -212,15 +217,13 @@ export function openSqliteSearch(dataDir: string): SearchIndex {
       const table = tableFor(orgId, false);
       return table ? table.candidates.all(ftsQuery(terms), BigInt(beforePk), limit).map((row) => row.pk) : [];
     },
-    async countMatching(orgId, terms, limit, { fromPk, beforePk }, except) {
+    async countMatching(orgId, terms, limit, range, except) {
       const table = tableFor(orgId, false);
-      const range = [BigInt(fromPk), BigInt(beforePk)] as const;
-      return table ? table.counting.get(ftsQuery(terms), ...range, JSON.stringify(except), limit)!.n : 0;
+      return table ? table.counting.get(...keyRangeArgs(terms, range, except), limit)!.n : 0;
     },
-    async matchingTimes(orgId, terms, limit, { fromPk, beforePk }, { from, to }, except) {
+    async matchingTimes(orgId, terms, limit, range, { from, to }, except) {
       const table = tableFor(orgId, false);
-      const range = [BigInt(fromPk), BigInt(beforePk)] as const;
-      return table ? table.timed.all(ftsQuery(terms), ...range, from, to, JSON.stringify(except), limit) : [];
+      return table ? table.timed.all(...keyRangeArgs(terms, range, except), from, to, limit) : [];
     },
     async add(orgId, docs) {
       if (docs.length === 0) return;
